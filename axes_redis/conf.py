@@ -1,0 +1,34 @@
+"""Our own settings, read lazily so ``override_settings`` works in tests and at runtime.
+
+django-axes' settings (``AXES_FAILURE_LIMIT`` and friends) are read through
+``axes.conf.settings`` and its helpers; only the ``AXES_REDIS_*`` names live here.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+DEFAULT_KEY_PREFIX = "axes"
+DEFAULT_CACHE_ALIAS = "default"
+HANDLER_PATH = "axes_redis.handler.AxesRedisHandler"
+
+
+class AxesRedisSettings:
+    """Typed accessors; each property reads Django settings at call time."""
+
+    @property
+    def key_prefix(self) -> str:
+        """``AXES_REDIS_KEY_PREFIX``: first segment of every key we write."""
+        return str(getattr(settings, "AXES_REDIS_KEY_PREFIX", DEFAULT_KEY_PREFIX))
+
+    @property
+    def cache_alias(self) -> str:
+        """``AXES_CACHE``, the django-axes setting naming the Redis cache we borrow."""
+        return str(getattr(settings, "AXES_CACHE", DEFAULT_CACHE_ALIAS))
+
+    @property
+    def handler(self) -> str:
+        return str(getattr(settings, "AXES_HANDLER", ""))
+
+
+axes_redis_settings = AxesRedisSettings()

@@ -1,0 +1,161 @@
+"""Typed Redis operations on tracked clients, shared by the handler, admin and command.
+
+Every hot-path method is one round trip: one script call or one command. Bulk
+operations (resets) walk the keyspace with ``SCAN`` and delete with ``UNLINK`` in
+bounded batches, so Redis is never blocked for long and nothing outside our
+prefix is ever touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import islice
+from typing import Any
+
+from axes_redis import keys, scripts
+
+SCAN_COUNT = 1000
+"""Keys SCAN looks at per call: bounds the time Redis spends on one command."""
+
+UNLINK_BATCH = 500
+"""Keys per UNLINK: deletion happens in a background thread, the call stays short."""
+
+METADATA_MAX_CHARS = 255
+"""Cap on each stored metadata value (the key itself keeps the full identity)."""
+
+
+@dataclass(frozen=True)
+class FailureResult:
+    failures: int
+    locked: bool
+
+
+def cooloff_milliseconds(cooloff: timedelta | None) -> str:
+    """``PEXPIRE`` argument for a cool-off: exact to the millisecond, "" for none.
+
+    Rounded up so that a sub-second cool-off (0.0004 s) still lasts, rather than
+    truncating it to nothing as whole-second TTLs would.
+    """
+    if cooloff is None:
+        return ""
+    microseconds = cooloff // timedelta(microseconds=1)
+    return str(max(0, -(-microseconds // 1000)))
+
+
+def _metadata_args(metadata: Mapping[str, object]) -> list[bytes]:
+    """Flatten metadata into field/value bytes that any username can become.
+
+    Values are capped and encoded with ``backslashreplace``, so a lone surrogate
+    or a 100 kB username is stored safely instead of raising in the login path.
+    """
+    args: list[bytes] = []
+    for field, value in metadata.items():
+        text = "" if value is None else str(value)
+        args.append(field.encode())
+        args.append(text[:METADATA_MAX_CHARS].encode("utf-8", errors="backslashreplace"))
+    return args
+
+
+def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class AttemptStore:
+    """Failure counters of tracked clients in one Redis (or Redis Cluster)."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def record_failure(
+        self,
+        client_keys: Sequence[str],
+        *,
+        cooloff: timedelta | None,
+        limit: int,
+        lock_out: bool,
+        metadata: Mapping[str, object],
+    ) -> FailureResult:
+        """Count one failure on every key and decide the lockout, in one script call."""
+        args: list[Any] = [cooloff_milliseconds(cooloff), int(limit), "1" if lock_out else "0"]
+        args.extend(_metadata_args(metadata))
+        failures, locked = scripts.run(self.client, scripts.RECORD_FAILURE, client_keys, args)
+        return FailureResult(failures=int(failures), locked=bool(locked))
+
+    def failures(self, client_keys: Sequence[str]) -> int:
+        """Highest failure count over the keys, in one script call."""
+        if not client_keys:
+            return 0
+        return int(scripts.run(self.client, scripts.GET_FAILURES, client_keys, []))
+
+    def delete(self, client_keys: Sequence[str]) -> int:
+        """Forget the given clients now (one ``UNLINK``); returns how many existed."""
+        if not client_keys:
+            return 0
+        return int(self.client.unlink(*client_keys))
+
+    def scan(self, pattern: str) -> Iterator[str]:
+        """Keys matching ``pattern``, without ``KEYS``; walks every primary of a cluster."""
+        for key in self.client.scan_iter(match=pattern, count=SCAN_COUNT):
+            yield key.decode("utf-8", errors="surrogateescape") if isinstance(key, bytes) else key
+
+    def _unlink_counting_clients(self, found: Iterable[str]) -> int:
+        removed = 0
+        for batch in _batched(found, UNLINK_BATCH):
+            tracked = [k for k in batch if self._is_client(k)]
+            others = [k for k in batch if not self._is_client(k)]
+            if tracked:
+                removed += self.delete(tracked)
+            if others:
+                self.client.unlink(*others)
+        return removed
+
+    def _is_client(self, key: str) -> bool:
+        parsed = keys.parse_key(self.prefix, key)
+        return parsed is not None and parsed.kind == keys.KIND_CLIENT
+
+    def reset_all(self) -> int:
+        """Delete every key under our prefix; returns how many clients were tracked."""
+        return self._unlink_counting_clients(self.scan(keys.prefix_pattern(self.prefix)))
+
+    def reset(
+        self,
+        *,
+        ip_address: str | None = None,
+        username: str | None = None,
+        ip_or_username: bool = False,
+    ) -> int:
+        """Delete the clients a django-axes reset names; returns how many were tracked.
+
+        ``username`` (or ``ip_address``) alone removes every parameter set holding
+        that value, combinations included. Both together remove the sets that hold
+        at least one of them and contradict neither (``alice`` alone, the IP alone,
+        ``alice`` at that IP, but not ``alice`` at another IP); with
+        ``ip_or_username`` every set holding either value goes.
+        """
+        given = {
+            name: value
+            for name, value in (("ip_address", ip_address), ("username", username))
+            if value is not None
+        }
+        if not given:
+            return self.reset_all()
+
+        def matches(key: str) -> bool:
+            parsed = keys.parse_key(self.prefix, key)
+            if parsed is None:
+                return False
+            present = [name for name in given if name in parsed.encoded]
+            if ip_or_username:
+                return any(parsed.has(name, given[name]) for name in present)
+            return bool(present) and all(parsed.has(name, given[name]) for name in present)
+
+        found: set[str] = set()
+        for name, value in given.items():
+            pattern = keys.parameter_pattern(self.prefix, name, value)
+            found.update(key for key in self.scan(pattern) if matches(key))
+        return self._unlink_counting_clients(sorted(found))

@@ -1,0 +1,70 @@
+"""Real Redis through two fixtures: one server per session, a flush per test.
+
+``redis_server_url`` is ``REDIS_URL`` when it answers (default
+``redis://127.0.0.1:6379/15``), else a throwaway ``redis-server`` started for the
+session. With ``AXES_REDIS_REQUIRE_SERVER=1`` (set by CI) a missing Redis fails
+the run instead of skipping it.
+
+``redis`` is parametrised over both supported cache backends, so every test that
+uses it runs on django-redis and on Django's own ``RedisCache``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+
+from axes_redis.connection import get_client
+from tests.counting import TALLY, CountingConnection
+from tests.redis_server import REQUIRE_ENV, RedisUnavailable, redis_url
+
+BACKENDS = {
+    "django-redis": "django_redis.cache.RedisCache",
+    "django": "django.core.cache.backends.redis.RedisCache",
+}
+
+
+def cache_config(backend: str, url: str) -> dict[str, Any]:
+    if backend == "django-redis":
+        options: dict[str, Any] = {
+            "CONNECTION_POOL_KWARGS": {"connection_class": CountingConnection}
+        }
+    else:
+        options = {"connection_class": CountingConnection}
+    return {"BACKEND": BACKENDS[backend], "LOCATION": url, "OPTIONS": options}
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    try:
+        server = redis_url()
+        url = server.__enter__()
+    except RedisUnavailable as exc:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{REQUIRE_ENV}=1 and no Redis could be reached or started: {exc}")
+        pytest.skip(f"no Redis reachable or startable: {exc}")
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture(params=list(BACKENDS))
+def redis_db(request: pytest.FixtureRequest, redis_server_url: str) -> Iterator[Any]:
+    """The raw client our handler uses, on an empty database, tallies reset."""
+    caches_setting = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "axes": cache_config(request.param, redis_server_url),
+    }
+    with override_settings(CACHES=caches_setting):
+        client = get_client()
+        client.flushdb()
+        TALLY.reset()
+        yield client
+        client.flushdb()
+        caches["axes"].close()
