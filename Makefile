@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint demo clean
+.PHONY: venv test test-slow test-fakeredis lint demo clean bench
 
 venv: $(STAMP)
 
@@ -14,13 +14,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The main suite; slow suites (wheel install, later cluster and browser) run via test-slow.
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-slow: venv
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+
+# Compatibility run of the suite on fakeredis' TCP server (in addition to, never instead of, test).
+test-fakeredis: venv
+	AXES_REDIS_TEST_SERVER=fakeredis $(BIN)/python -m pytest -m "not slow and not real_redis_only" $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy axes_redis tests
+
+# Side-by-side benchmarks (never part of make test); BENCH_ARGS=--quick for a smoke run.
+bench: venv
+	$(BIN)/python -c 'import defender, django_redis, matplotlib, psycopg, pyinstrument, tqdm' 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 demo: venv
 	@echo "make demo: the example project arrives with the operations issue; run 'make test' for now."

@@ -27,6 +27,15 @@ class AxesRedisSettings:
         return str(getattr(settings, "AXES_CACHE", DEFAULT_CACHE_ALIAS))
 
     @property
+    def parallel_guard(self) -> bool:
+        """``AXES_REDIS_PARALLEL_GUARD``: count a guess when the check lets it through.
+
+        On by default: at most ``AXES_FAILURE_LIMIT`` guesses per cool-off, however
+        many attackers start together. ``False`` is django-axes' check-then-record.
+        """
+        return bool(getattr(settings, "AXES_REDIS_PARALLEL_GUARD", True))
+
+    @property
     def handler(self) -> str:
         return str(getattr(settings, "AXES_HANDLER", ""))
 

@@ -28,10 +28,10 @@ from axes.helpers import (
 from axes.signals import user_locked_out
 from django.http import HttpRequest
 
-from axes_redis import keys
+from axes_redis import guard, keys
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
-from axes_redis.store import AttemptStore
+from axes_redis.store import AttemptStore, FailureResult
 
 log = getLogger(__name__)
 
@@ -66,6 +66,39 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         return self.store().failures(self.client_keys(request, credentials))
+
+    def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
+        """The check; with the parallel guard it also counts the guess it lets through.
+
+        One script call either way. A second check of the same client within one
+        request (a decorator and the backend, or two ``authenticate()`` calls)
+        reuses the first answer and counts nothing more.
+        """
+        if not (settings.AXES_LOCK_OUT_AT_FAILURE and axes_redis_settings.parallel_guard):
+            return bool(super().is_locked(request, credentials))
+        username = get_client_username(request, credentials)
+        if get_lockout_parameters(request, credentials) == ["username"] and username is None:
+            return bool(super().is_locked(request, credentials))
+
+        client_keys = tuple(self.client_keys(request, credentials))
+        admission = guard.admissions(request).get(client_keys)
+        if admission is None:
+            result = self.store().record_failure(
+                client_keys,
+                cooloff=get_cool_off(request),
+                limit=get_failure_limit(request, credentials),
+                lock_out=True,
+                metadata=self._metadata(request, username),
+                admit=True,
+            )
+            admission = guard.Admission(
+                keys=client_keys,
+                failures=result.failures,
+                admitted=result.counted,
+                locked=result.locked,
+            )
+            guard.remember(request, admission, self.store)
+        return not admission.admitted
 
     def user_login_failed(
         self,
@@ -111,18 +144,20 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             return
 
         limit = get_failure_limit(request, credentials)
-        result = self.store().record_failure(
-            self.client_keys(request, credentials),
-            cooloff=get_cool_off(request),
-            limit=limit,
-            lock_out=settings.AXES_LOCK_OUT_AT_FAILURE,
-            metadata={
-                "username": username,
-                "ip_address": ip_address,
-                "user_agent": user_agent,
-                "path_info": path_info,
-            },
-        )
+        client_keys = tuple(self.client_keys(request, credentials))
+        admission = guard.admissions(request).get(client_keys)
+        if admission is not None and admission.admitted:
+            # The check already counted this guess: the failure settles it, no write.
+            admission.settled = True
+            result = FailureResult(admission.failures, counted=True, locked=admission.locked)
+        else:
+            result = self.store().record_failure(
+                client_keys,
+                cooloff=get_cool_off(request),
+                limit=limit,
+                lock_out=self.locks_here(request),
+                metadata=self._metadata(request, username),
+            )
         request.axes_failures_since_start = result.failures  # type: ignore[attr-defined]
 
         if result.failures > 1:
@@ -142,8 +177,27 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             request.axes_credentials = credentials  # type: ignore[attr-defined]
             user_locked_out.send("axes", request=request, username=username, ip_address=ip_address)
 
+    def _metadata(self, request: HttpRequest, username: str | None) -> dict[str, object]:
+        return {
+            "username": username,
+            "ip_address": _request_attr(request, "axes_ip_address", get_client_ip_address),
+            "user_agent": _request_attr(request, "axes_user_agent", get_client_user_agent),
+            "path_info": _request_attr(request, "axes_path_info", get_client_path_info),
+        }
+
+    def locks_here(self, request: HttpRequest) -> bool:
+        """Whether a failure on this request may lock out.
+
+        With ``AXES_ONLY_ADMIN_SITE`` a failure elsewhere still counts (it is a guess
+        at the same password) but, as documented, never locks that page out:
+        django-axes' own handlers answer it with a lockout response all the same.
+        """
+        if not settings.AXES_LOCK_OUT_AT_FAILURE:
+            return False
+        return not (settings.AXES_ONLY_ADMIN_SITE and not self.is_admin_request(request))
+
     def user_logged_in(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-        """Log the login; with ``AXES_RESET_ON_SUCCESS`` forget the client (one UNLINK)."""
+        """Log the login; forget the client (``AXES_RESET_ON_SUCCESS``) or release its guess."""
         username = user.get_username()
         credentials = get_credentials(username)
         client_str = get_client_str(
@@ -155,9 +209,14 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         )
         log.info("AXES: Successful login by %s.", client_str)
 
+        # One call either way: forget the client, or give back the guess the check counted.
+        admitted = guard.take_unsettled(request)
         if settings.AXES_RESET_ON_SUCCESS:
-            removed = self.store().delete(self.client_keys(request, credentials))
+            client_keys = list(dict.fromkeys([*self.client_keys(request, credentials), *admitted]))
+            removed = self.store().delete(client_keys)
             log.info("AXES: Deleted %d failure records of %s from Redis.", removed, client_str)
+        elif admitted:
+            self.store().release(admitted)
 
     def user_logged_out(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
         username = user.get_username() if user else None

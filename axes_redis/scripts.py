@@ -16,6 +16,7 @@ from redis.typing import EncodableT, KeyT
 
 RECORD_FAILURE = "record_failure"
 GET_FAILURES = "get_failures"
+RELEASE = "release"
 
 
 @functools.cache

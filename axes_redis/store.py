@@ -29,7 +29,11 @@ METADATA_MAX_CHARS = 255
 @dataclass(frozen=True)
 class FailureResult:
     failures: int
+    """Highest count over the client's keys after the call."""
+    counted: bool
+    """False only when an "admit" call was refused because the limit was reached."""
     locked: bool
+    """Locking is on and ``failures`` has reached the limit."""
 
 
 def cooloff_milliseconds(cooloff: timedelta | None) -> str:
@@ -79,12 +83,28 @@ class AttemptStore:
         limit: int,
         lock_out: bool,
         metadata: Mapping[str, object],
+        admit: bool = False,
     ) -> FailureResult:
-        """Count one failure on every key and decide the lockout, in one script call."""
-        args: list[Any] = [cooloff_milliseconds(cooloff), int(limit), "1" if lock_out else "0"]
+        """Count one failure on every key and decide the lockout, in one script call.
+
+        With ``admit`` the count is a guess asking to be evaluated: it is refused,
+        and nothing is written, once the limit has been reached.
+        """
+        args: list[Any] = [
+            cooloff_milliseconds(cooloff),
+            int(limit),
+            "1" if lock_out else "0",
+            "admit" if admit else "record",
+        ]
         args.extend(_metadata_args(metadata))
-        failures, locked = scripts.run(self.client, scripts.RECORD_FAILURE, client_keys, args)
-        return FailureResult(failures=int(failures), locked=bool(locked))
+        failures, counted, locked = scripts.run(
+            self.client, scripts.RECORD_FAILURE, client_keys, args
+        )
+        return FailureResult(failures=int(failures), counted=bool(counted), locked=bool(locked))
+
+    def release(self, client_keys: Sequence[str]) -> int:
+        """Take back one admitted guess on every key, in one script call."""
+        return int(scripts.run(self.client, scripts.RELEASE, client_keys, []))
 
     def failures(self, client_keys: Sequence[str]) -> int:
         """Highest failure count over the keys, in one script call."""

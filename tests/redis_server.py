@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ import redis
 
 DEFAULT_URL = "redis://127.0.0.1:6379/15"
 REQUIRE_ENV = "AXES_REDIS_REQUIRE_SERVER"
+SERVER_ENV = "AXES_REDIS_TEST_SERVER"
+"""``fakeredis``: run against fakeredis' TCP server, a compatibility run, never instead."""
 
 
 class RedisUnavailable(RuntimeError):
@@ -80,8 +83,28 @@ def throwaway_server(*extra: str) -> Iterator[str]:
 
 
 @contextmanager
+def fakeredis_server() -> Iterator[str]:
+    """fakeredis' Redis-compatible TCP server in a thread, on a free port."""
+    from fakeredis import TcpFakeServer
+
+    port = free_port()
+    server = TcpFakeServer(("127.0.0.1", port), server_type="redis")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def redis_url() -> Iterator[str]:
     """``REDIS_URL`` if it answers, else a throwaway server for the duration."""
+    if os.environ.get(SERVER_ENV) == "fakeredis":
+        with fakeredis_server() as fake:
+            yield fake
+        return
     url = os.environ.get("REDIS_URL", DEFAULT_URL)
     if answers(url):
         yield url
