@@ -15,4 +15,5 @@ class AxesRedisConfig(AppConfig):
 
         register(checks.check_handler, Tags.security)
         register(checks.check_configuration, Tags.security, Tags.caches)
+        register(checks.check_server, Tags.security, Tags.caches, deploy=True)
         request_finished.connect(guard.release_finished, dispatch_uid="axes_redis.guard")

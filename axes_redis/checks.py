@@ -14,8 +14,13 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from axes_redis import scripts
 from axes_redis.conf import HANDLER_PATH, axes_redis_settings
+from axes_redis.connection import get_client
 
 _DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
 _DJANGO_REDIS_PKG = "django_redis.cache.RedisCache"
@@ -25,7 +30,15 @@ E001 = "axes_redis.E001"
 E002 = "axes_redis.E002"
 E003 = "axes_redis.E003"
 E004 = "axes_redis.E004"
+E005 = "axes_redis.E005"
+E006 = "axes_redis.E006"
+E007 = "axes_redis.E007"
 W001 = "axes_redis.W001"
+W002 = "axes_redis.W002"
+
+MAX_TIMEOUT_SECONDS = 1.0
+"""Longest socket timeout W002 accepts: a login must not wait on Redis for longer."""
+MIN_REDIS_VERSION = (5, 0)
 
 
 def _is_redis_backend(path: str) -> bool:
@@ -92,6 +105,9 @@ def check_configuration(
             )
         )
 
+    if not errors:
+        errors.extend(_check_timeouts(alias))
+
     prefix = getattr(settings, "AXES_REDIS_KEY_PREFIX", "axes")
     if not isinstance(prefix, str) or not _PREFIX_RE.fullmatch(prefix):
         errors.append(
@@ -105,3 +121,79 @@ def check_configuration(
             )
         )
     return errors
+
+
+def _check_timeouts(alias: str) -> list[CheckMessage]:
+    """W002 when the borrowed pool could make a login wait on Redis for seconds.
+
+    Reads the pool's effective connection settings; building the client does no I/O.
+    """
+    pool = getattr(get_client(alias), "connection_pool", None)
+    if pool is None:
+        return []
+    options = pool.connection_kwargs
+    slow = {
+        name: options.get(name)
+        for name in ("socket_connect_timeout", "socket_timeout")
+        if options.get(name) is None or options[name] > MAX_TIMEOUT_SECONDS
+    }
+    if not slow:
+        return []
+    return [
+        Warning(
+            f"CACHES[{alias!r}] has {slow}: while Redis hangs, every login waits that long "
+            "(redis-py's default is 5 s, with retries).",
+            hint=(
+                "Bound them, e.g. OPTIONS {'SOCKET_CONNECT_TIMEOUT': 0.25, 'SOCKET_TIMEOUT': 0.25} "
+                "for django-redis or {'socket_connect_timeout': 0.25, 'socket_timeout': 0.25} "
+                "for Django's RedisCache. AXES_REDIS_FAIL_OPEN decides what a timeout means."
+            ),
+            id=W002,
+        )
+    ]
+
+
+def check_server(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Deploy check (``check --deploy``): the Redis is there and runs our scripts.
+
+    The only check that does I/O, hence deploy-tagged: one PING, one INFO and one
+    read-only script call on a key that cannot exist.
+    """
+    if axes_redis_settings.handler != HANDLER_PATH:
+        return []
+    if any(message.is_serious() for message in check_configuration(app_configs)):
+        return []
+    alias = axes_redis_settings.cache_alias
+    client = get_client(alias)
+    try:
+        client.ping()
+        version = str(client.info("server").get("redis_version", "0"))
+        scripts.run(client, scripts.GET_FAILURES, [f"{axes_redis_settings.key_prefix}:probe"], [])
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        return [
+            Error(
+                f"The Redis behind CACHES[{alias!r}] is unreachable: {exc}",
+                hint="Check LOCATION, network and credentials; see AXES_REDIS_FAIL_OPEN for "
+                "what logins do meanwhile.",
+                id=E005,
+            )
+        ]
+    except ResponseError as exc:
+        return [
+            Error(
+                f"The Redis behind CACHES[{alias!r}] refuses our Lua scripts: {exc}",
+                hint="Under ACLs allow EVALSHA, EVAL, SCRIPT LOAD and the hash, TTL, SCAN and "
+                "UNLINK commands on the key prefix, e.g. '+@scripting +@hash +@keyspace ~axes:*'.",
+                id=E006,
+            )
+        ]
+    found = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    if found < MIN_REDIS_VERSION:
+        return [
+            Error(
+                f"Redis {version} is too old for axes-redis.",
+                hint=f"Use Redis {'.'.join(map(str, MIN_REDIS_VERSION))} or newer.",
+                id=E007,
+            )
+        ]
+    return []

@@ -36,6 +36,15 @@ class AxesRedisSettings:
         return bool(getattr(settings, "AXES_REDIS_PARALLEL_GUARD", True))
 
     @property
+    def fail_open(self) -> bool:
+        """``AXES_REDIS_FAIL_OPEN``: allow logins while Redis fails (default: refuse).
+
+        Closed is the default because an attacker who can slow or break Redis
+        must not win unlimited guesses by doing so.
+        """
+        return bool(getattr(settings, "AXES_REDIS_FAIL_OPEN", False))
+
+    @property
     def handler(self) -> str:
         return str(getattr(settings, "AXES_HANDLER", ""))
 

@@ -17,11 +17,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from logging import getLogger
 from typing import Any
 
 from django.http import HttpRequest
+from redis.exceptions import RedisError
 
 from axes_redis.store import AttemptStore
+
+log = getLogger(__name__)
 
 _ATTR = "axes_redis_admissions"
 
@@ -83,4 +87,7 @@ def release_finished(**kwargs: Any) -> None:
     for admission, store in pending:
         if not admission.settled:
             admission.settled = True
-            store().release(admission.keys)
+            try:
+                store().release(admission.keys)
+            except RedisError:
+                log.error("AXES: Redis failed releasing an admitted guess.", exc_info=True)

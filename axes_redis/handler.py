@@ -27,6 +27,7 @@ from axes.helpers import (
 )
 from axes.signals import user_locked_out
 from django.http import HttpRequest
+from redis.exceptions import RedisError
 
 from axes_redis import guard, keys
 from axes_redis.conf import axes_redis_settings
@@ -67,8 +68,29 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         return self.store().failures(self.client_keys(request, credentials))
 
+    def outage(self, during: str) -> bool:
+        """Log a Redis failure loudly; True when the policy is to fail closed.
+
+        Called from an ``except RedisError`` block, so the traceback is logged too.
+        """
+        closed = not axes_redis_settings.fail_open
+        log.error(
+            "AXES: Redis failed during %s; failing %s.",
+            during,
+            "closed (login refused)" if closed else "open (login allowed, not counted)",
+            exc_info=True,
+        )
+        return closed
+
     def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
-        """The check; with the parallel guard it also counts the guess it lets through.
+        """The check. If Redis fails, ``AXES_REDIS_FAIL_OPEN`` decides the answer."""
+        try:
+            return self.check(request, credentials)
+        except RedisError:
+            return self.outage("the lockout check")
+
+    def check(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
+        """True when locked; with the parallel guard it also counts the guess it admits.
 
         One script call either way. A second check of the same client within one
         request (a decorator and the backend, or two ``authenticate()`` calls)
@@ -151,13 +173,19 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             admission.settled = True
             result = FailureResult(admission.failures, counted=True, locked=admission.locked)
         else:
-            result = self.store().record_failure(
-                client_keys,
-                cooloff=get_cool_off(request),
-                limit=limit,
-                lock_out=self.locks_here(request),
-                metadata=self._metadata(request, username),
-            )
+            try:
+                result = self.store().record_failure(
+                    client_keys,
+                    cooloff=get_cool_off(request),
+                    limit=limit,
+                    lock_out=self.locks_here(request),
+                    metadata=self._metadata(request, username),
+                )
+            except RedisError:
+                if self.outage("recording a failure"):
+                    request.axes_locked_out = True  # type: ignore[attr-defined]
+                    request.axes_credentials = credentials  # type: ignore[attr-defined]
+                return
         request.axes_failures_since_start = result.failures  # type: ignore[attr-defined]
 
         if result.failures > 1:
@@ -211,12 +239,15 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
 
         # One call either way: forget the client, or give back the guess the check counted.
         admitted = guard.take_unsettled(request)
-        if settings.AXES_RESET_ON_SUCCESS:
-            client_keys = list(dict.fromkeys([*self.client_keys(request, credentials), *admitted]))
-            removed = self.store().delete(client_keys)
-            log.info("AXES: Deleted %d failure records of %s from Redis.", removed, client_str)
-        elif admitted:
-            self.store().release(admitted)
+        try:
+            if settings.AXES_RESET_ON_SUCCESS:
+                client_keys = [*self.client_keys(request, credentials), *admitted]
+                removed = self.store().delete(list(dict.fromkeys(client_keys)))
+                log.info("AXES: Deleted %d failure records of %s from Redis.", removed, client_str)
+            elif admitted:
+                self.store().release(admitted)
+        except RedisError:
+            self.outage("the reset after a successful login")
 
     def user_logged_out(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
         username = user.get_username() if user else None

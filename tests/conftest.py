@@ -29,13 +29,18 @@ BACKENDS = {
 }
 
 
-def cache_config(backend: str, url: str) -> dict[str, Any]:
+def cache_config(backend: str, url: str, timeout: float | None = None) -> dict[str, Any]:
+    """CACHES entry for ``backend`` at ``url``, counting commands, with socket timeouts."""
     if backend == "django-redis":
         options: dict[str, Any] = {
             "CONNECTION_POOL_KWARGS": {"connection_class": CountingConnection}
         }
+        if timeout is not None:
+            options.update(SOCKET_CONNECT_TIMEOUT=timeout, SOCKET_TIMEOUT=timeout)
     else:
         options = {"connection_class": CountingConnection}
+        if timeout is not None:
+            options.update(socket_connect_timeout=timeout, socket_timeout=timeout)
     return {"BACKEND": BACKENDS[backend], "LOCATION": url, "OPTIONS": options}
 
 

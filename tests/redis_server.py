@@ -43,12 +43,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def throwaway_server(*extra: str) -> Iterator[str]:
-    """Start ``redis-server`` on a free port with no persistence; yield its URL."""
+def throwaway_server(*extra: str, port: int | None = None) -> Iterator[str]:
+    """Start ``redis-server`` (on ``port`` or a free one) without persistence; yield its URL."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RedisUnavailable("no redis-server on PATH (Debian package: redis-server)")
-    port = free_port()
+    port = port or free_port()
     workdir = tempfile.mkdtemp(prefix="axes-redis-test-")
     process = subprocess.Popen(
         [
