@@ -33,6 +33,7 @@ E004 = "axes_redis.E004"
 E005 = "axes_redis.E005"
 E006 = "axes_redis.E006"
 E007 = "axes_redis.E007"
+E008 = "axes_redis.E008"
 W001 = "axes_redis.W001"
 W002 = "axes_redis.W002"
 
@@ -82,7 +83,27 @@ def check_configuration(
             )
         )
 
+    factory = axes_redis_settings.client_factory
+    errors.extend(_check_factory(factory) if factory else _check_cache())
+
+    prefix = getattr(settings, "AXES_REDIS_KEY_PREFIX", "axes")
+    if not isinstance(prefix, str) or not _PREFIX_RE.fullmatch(prefix):
+        errors.append(
+            Error(
+                f"AXES_REDIS_KEY_PREFIX={prefix!r} is not a usable key prefix.",
+                hint=(
+                    "Use a non-empty string of letters, digits, '_', '.', ':' or '-' "
+                    "(braces would break the Cluster hash tag, spaces the redis-cli examples)."
+                ),
+                id=E003,
+            )
+        )
+    return errors
+
+
+def _check_cache() -> list[CheckMessage]:
     alias = axes_redis_settings.cache_alias
+    errors: list[CheckMessage] = []
     cache = getattr(settings, "CACHES", {}).get(alias)
     if cache is None:
         errors.append(
@@ -105,22 +126,26 @@ def check_configuration(
             )
         )
 
-    if not errors:
-        errors.extend(_check_timeouts(alias))
+    return errors or _check_timeouts(alias)
 
-    prefix = getattr(settings, "AXES_REDIS_KEY_PREFIX", "axes")
-    if not isinstance(prefix, str) or not _PREFIX_RE.fullmatch(prefix):
-        errors.append(
-            Error(
-                f"AXES_REDIS_KEY_PREFIX={prefix!r} is not a usable key prefix.",
-                hint=(
-                    "Use a non-empty string of letters, digits, '_', '.', ':' or '-' "
-                    "(braces would break the Cluster hash tag, spaces the redis-cli examples)."
-                ),
-                id=E003,
-            )
+
+def _check_factory(path: str) -> list[CheckMessage]:
+    try:
+        factory = import_string(path)
+    except ImportError as exc:
+        factory, problem = None, str(exc)
+    else:
+        problem = "" if callable(factory) else "it is not callable"
+    if factory is not None and not problem:
+        return []
+    return [
+        Error(
+            f"AXES_REDIS_CLIENT={path!r} cannot be used: {problem}.",
+            hint="Point it at a no-argument callable returning a redis-py client "
+            "(Redis, RedisCluster, or a Sentinel master_for client).",
+            id=E008,
         )
-    return errors
+    ]
 
 
 def _check_timeouts(alias: str) -> list[CheckMessage]:
@@ -163,8 +188,8 @@ def check_server(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list
         return []
     if any(message.is_serious() for message in check_configuration(app_configs)):
         return []
-    alias = axes_redis_settings.cache_alias
-    client = get_client(alias)
+    alias = axes_redis_settings.client_factory or f"CACHES[{axes_redis_settings.cache_alias!r}]"
+    client = get_client()
     try:
         client.ping()
         version = str(client.info("server").get("redis_version", "0"))
@@ -172,7 +197,7 @@ def check_server(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list
     except (RedisConnectionError, RedisTimeoutError) as exc:
         return [
             Error(
-                f"The Redis behind CACHES[{alias!r}] is unreachable: {exc}",
+                f"The Redis behind {alias} is unreachable: {exc}",
                 hint="Check LOCATION, network and credentials; see AXES_REDIS_FAIL_OPEN for "
                 "what logins do meanwhile.",
                 id=E005,
@@ -181,7 +206,7 @@ def check_server(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list
     except ResponseError as exc:
         return [
             Error(
-                f"The Redis behind CACHES[{alias!r}] refuses our Lua scripts: {exc}",
+                f"The Redis behind {alias} refuses our Lua scripts: {exc}",
                 hint="Under ACLs allow EVALSHA, EVAL, SCRIPT LOAD and the hash, TTL, SCAN and "
                 "UNLINK commands on the key prefix, e.g. '+@scripting +@hash +@keyspace ~axes:*'.",
                 id=E006,

@@ -45,6 +45,15 @@ class AxesRedisSettings:
         return bool(getattr(settings, "AXES_REDIS_FAIL_OPEN", False))
 
     @property
+    def client_factory(self) -> str | None:
+        """``AXES_REDIS_CLIENT``: dotted path to a callable returning the redis-py client.
+
+        For Redis Cluster or Sentinel; when unset the ``AXES_CACHE`` client is borrowed.
+        """
+        value = getattr(settings, "AXES_REDIS_CLIENT", None)
+        return str(value) if value else None
+
+    @property
     def handler(self) -> str:
         return str(getattr(settings, "AXES_HANDLER", ""))
 

@@ -14,6 +14,9 @@ from datetime import timedelta
 from itertools import islice
 from typing import Any
 
+from redis.cluster import RedisCluster
+from redis.crc import key_slot
+
 from axes_redis import keys, scripts
 
 SCAN_COUNT = 1000
@@ -97,20 +100,45 @@ class AttemptStore:
             "admit" if admit else "record",
         ]
         args.extend(_metadata_args(metadata))
-        failures, counted, locked = scripts.run(
-            self.client, scripts.RECORD_FAILURE, client_keys, args
+        results = [
+            scripts.run(self.client, scripts.RECORD_FAILURE, group, args)
+            for group in self.slot_groups(client_keys)
+        ]
+        return FailureResult(
+            failures=max(int(failures) for failures, _, _ in results),
+            counted=all(counted for _, counted, _ in results),
+            locked=any(locked for _, _, locked in results),
         )
-        return FailureResult(failures=int(failures), counted=bool(counted), locked=bool(locked))
 
     def release(self, client_keys: Sequence[str]) -> int:
         """Take back one admitted guess on every key, in one script call."""
-        return int(scripts.run(self.client, scripts.RELEASE, client_keys, []))
+        return sum(
+            int(scripts.run(self.client, scripts.RELEASE, group, []))
+            for group in self.slot_groups(client_keys)
+        )
+
+    def slot_groups(self, client_keys: Sequence[str]) -> list[list[str]]:
+        """The keys split into one script call per hash slot.
+
+        One group (one round trip) on a single Redis. On Redis Cluster a script may
+        only touch one slot: one lockout parameter set is always one slot (its hash
+        tag), so several sets cost one call each, and every count stays atomic per key.
+        """
+        if not isinstance(self.client, RedisCluster):
+            return [list(client_keys)]
+        groups: dict[int, list[str]] = {}
+        for key in client_keys:
+            groups.setdefault(key_slot(key.encode()), []).append(key)
+        return list(groups.values())
 
     def failures(self, client_keys: Sequence[str]) -> int:
         """Highest failure count over the keys, in one script call."""
         if not client_keys:
             return 0
-        return int(scripts.run(self.client, scripts.GET_FAILURES, client_keys, []))
+        return max(
+            int(scripts.run(self.client, scripts.GET_FAILURES, group, []))
+            for group in self.slot_groups(client_keys)
+        )
 
     def delete(self, client_keys: Sequence[str]) -> int:
         """Forget the given clients now (one ``UNLINK``); returns how many existed."""
@@ -124,22 +152,25 @@ class AttemptStore:
             yield key.decode("utf-8", errors="surrogateescape") if isinstance(key, bytes) else key
 
     def _unlink_counting_clients(self, found: Iterable[str]) -> int:
+        """UNLINK the keys of our schema among ``found``; count the client hashes.
+
+        Keys that do not parse as ours are left alone, even under our prefix: with
+        prefix ``axes`` the keys of a second site using ``axes:staging`` match the
+        pattern ``axes:*`` but are not ours to delete.
+        """
         removed = 0
         for batch in _batched(found, UNLINK_BATCH):
-            tracked = [k for k in batch if self._is_client(k)]
-            others = [k for k in batch if not self._is_client(k)]
+            parsed = [(key, keys.parse_key(self.prefix, key)) for key in batch]
+            tracked = [k for k, p in parsed if p is not None and p.kind == keys.KIND_CLIENT]
+            others = [k for k, p in parsed if p is not None and p.kind != keys.KIND_CLIENT]
             if tracked:
                 removed += self.delete(tracked)
             if others:
                 self.client.unlink(*others)
         return removed
 
-    def _is_client(self, key: str) -> bool:
-        parsed = keys.parse_key(self.prefix, key)
-        return parsed is not None and parsed.kind == keys.KIND_CLIENT
-
     def reset_all(self) -> int:
-        """Delete every key under our prefix; returns how many clients were tracked."""
+        """Delete every key of our schema under our prefix; returns how many clients."""
         return self._unlink_counting_clients(self.scan(keys.prefix_pattern(self.prefix)))
 
     def reset(

@@ -5,8 +5,10 @@
 session. With ``AXES_REDIS_REQUIRE_SERVER=1`` (set by CI) a missing Redis fails
 the run instead of skipping it.
 
-``redis`` is parametrised over both supported cache backends, so every test that
-uses it runs on django-redis and on Django's own ``RedisCache``.
+``redis_db`` is parametrised over both supported cache backends, so every test
+that uses it runs on django-redis and on Django's own ``RedisCache``.
+``AXES_REDIS_TEST_SERVER`` switches the server: ``fakeredis`` (compatibility run)
+or ``cluster`` (a real 3-primary Redis Cluster through ``AXES_REDIS_CLIENT``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,18 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from axes_redis.connection import get_client
+from tests import cluster_client
 from tests.counting import TALLY, CountingConnection
-from tests.redis_server import REQUIRE_ENV, RedisUnavailable, redis_url
+from tests.redis_server import (
+    REQUIRE_ENV,
+    SERVER_ENV,
+    RedisUnavailable,
+    redis_url,
+    throwaway_cluster,
+)
+
+ON_CLUSTER = os.environ.get(SERVER_ENV) == "cluster"
+"""``AXES_REDIS_TEST_SERVER=cluster``: the whole suite on a real 3-primary Redis Cluster."""
 
 BACKENDS = {
     "django-redis": "django_redis.cache.RedisCache",
@@ -47,8 +59,12 @@ def cache_config(backend: str, url: str, timeout: float | None = None) -> dict[s
 @pytest.fixture(scope="session")
 def redis_server_url() -> Iterator[str]:
     try:
-        server = redis_url()
-        url = server.__enter__()
+        server: Any = throwaway_cluster() if ON_CLUSTER else redis_url()
+        found = server.__enter__()
+        if ON_CLUSTER:
+            cluster_client.NODES[:] = found
+            found = "redis://{}:{}/0".format(*found[0])
+        url = str(found)
     except RedisUnavailable as exc:
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(f"{REQUIRE_ENV}=1 and no Redis could be reached or started: {exc}")
@@ -66,7 +82,8 @@ def redis_db(request: pytest.FixtureRequest, redis_server_url: str) -> Iterator[
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "axes": cache_config(request.param, redis_server_url),
     }
-    with override_settings(CACHES=caches_setting):
+    cluster = {"AXES_REDIS_CLIENT": cluster_client.FACTORY} if ON_CLUSTER else {}
+    with override_settings(CACHES=caches_setting, **cluster):
         client = get_client()
         client.flushdb()
         TALLY.reset()

@@ -15,14 +15,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import redis
 
 DEFAULT_URL = "redis://127.0.0.1:6379/15"
 REQUIRE_ENV = "AXES_REDIS_REQUIRE_SERVER"
 SERVER_ENV = "AXES_REDIS_TEST_SERVER"
-"""``fakeredis``: run against fakeredis' TCP server, a compatibility run, never instead."""
+"""``fakeredis`` (fakeredis' TCP server: a compatibility run, never instead) or ``cluster``."""
 
 
 class RedisUnavailable(RuntimeError):
@@ -42,44 +42,86 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _start(binary: str, port: int, workdir: str, extra: tuple[str, ...]) -> subprocess.Popen[bytes]:
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", workdir, *extra]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not answers(f"redis://127.0.0.1:{port}/0"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait(timeout=10)
+            raise RedisUnavailable(f"redis-server on port {port} did not start")
+        time.sleep(0.05)
+    return process
+
+
 @contextmanager
 def throwaway_server(*extra: str, port: int | None = None) -> Iterator[str]:
-    """Start ``redis-server`` (on ``port`` or a free one) without persistence; yield its URL."""
+    """Start ``redis-server`` (on ``port`` or a free one) without persistence; yield its URL.
+
+    A free port can be taken by someone else before the server binds it, so an
+    unpinned start is retried on another port.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         raise RedisUnavailable("no redis-server on PATH (Debian package: redis-server)")
-    port = port or free_port()
     workdir = tempfile.mkdtemp(prefix="axes-redis-test-")
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            workdir,
-            *extra,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
     try:
-        deadline = time.monotonic() + 10
-        while not answers(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RedisUnavailable(f"redis-server on port {port} did not start")
-            time.sleep(0.05)
-        yield url
+        for attempt in range(1 if port else 3):
+            chosen = port or free_port()
+            try:
+                process = _start(binary, chosen, workdir, extra)
+                break
+            except RedisUnavailable:
+                if attempt == (0 if port else 2):
+                    raise
+        try:
+            yield f"redis://127.0.0.1:{chosen}/0"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def throwaway_cluster(primaries: int = 3) -> Iterator[list[tuple[str, int]]]:
+    """A real Redis Cluster of ``primaries`` nodes on loopback; yield their addresses."""
+    cli = shutil.which("redis-cli")
+    if cli is None:
+        raise RedisUnavailable("no redis-cli on PATH (Debian package: redis-tools)")
+    with ExitStack() as stack:
+        nodes = []
+        for _ in range(primaries):
+            port = free_port()
+            stack.enter_context(
+                throwaway_server(
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    f"nodes-{port}.conf",
+                    port=port,
+                )
+            )
+            nodes.append(("127.0.0.1", port))
+        subprocess.run(
+            [cli, "--cluster", "create", *(f"{h}:{p}" for h, p in nodes), "--cluster-yes"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        deadline = time.monotonic() + 30
+        while not all(_cluster_ok(host, port) for host, port in nodes):
+            if time.monotonic() > deadline:
+                raise RedisUnavailable("the test cluster did not reach cluster_state:ok")
+            time.sleep(0.1)
+        yield nodes
+
+
+def _cluster_ok(host: str, port: int) -> bool:
+    info = redis.Redis(host=host, port=port).cluster("info")
+    return bool(info.get("cluster_state") == "ok")
 
 
 @contextmanager

@@ -78,4 +78,3 @@ LOGGING = {
     "handlers": {"null": {"class": "logging.NullHandler"}},
     "loggers": {"axes": {"handlers": ["null"], "propagate": True}},
 }
-AXES_REDIS_PARALLEL_GUARD = False  # flipped to the default once the classic suite is in

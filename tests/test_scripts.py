@@ -1,0 +1,338 @@
+"""The Lua scripts: packaging, contract, atomicity, and the cold script cache.
+
+Most tests call the scripts directly through ``axes_redis.scripts.run`` on the raw
+client, so each property is pinned to the script itself rather than to the handler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.test import Client, override_settings
+
+from axes_redis import keys, scripts
+from axes_redis.connection import get_client
+from axes_redis.store import AttemptStore, FailureResult, cooloff_milliseconds
+from tests.conftest import BACKENDS, cache_config
+from tests.counting import TALLY
+from tests.redis_server import throwaway_server
+
+LUA_DIR = Path(__file__).resolve().parents[1] / "lua"
+KEY = keys.client_key("axes", {"ip_address": "203.0.113.9"})
+OTHER = keys.client_key("axes", {"username": "alice"})
+BOTH = keys.client_key("axes", {"ip_address": "203.0.113.9", "username": "alice"})
+IP_KEY = keys.client_key("axes", {"ip_address": "127.0.0.1"})
+
+
+def record(
+    client: Any,
+    client_keys: list[str],
+    *,
+    cooloff: str = "",
+    limit: int = 3,
+    lock_out: str = "1",
+    mode: str = "record",
+    metadata: tuple[str, ...] = (),
+) -> list[int]:
+    """record_failure.lua, called with its documented ARGV layout."""
+    args = [cooloff, str(limit), lock_out, mode, *metadata]
+    return [int(v) for v in scripts.run(client, scripts.RECORD_FAILURE, client_keys, args)]
+
+
+def get_failures(client: Any, client_keys: list[str]) -> Any:
+    return scripts.run(client, scripts.GET_FAILURES, client_keys, [])
+
+
+# --- packaging and headers -------------------------------------------------------------
+
+
+def lua_files() -> list[Path]:
+    found = sorted(LUA_DIR.glob("*.lua"))
+    assert {p.stem for p in found} >= {scripts.RECORD_FAILURE, scripts.GET_FAILURES}
+    return found
+
+
+@pytest.mark.parametrize("path", lua_files(), ids=lambda p: p.name)
+def test_every_script_starts_with_a_header_naming_keys_argv_and_returns(path):
+    """An undocumented KEYS/ARGV layout must not ship: callers and operators rely on it."""
+    lines = path.read_text().splitlines()
+    header = []
+    for line in lines:
+        if not line.startswith("--"):
+            break
+        header.append(line)
+    text = "\n".join(header)
+    assert header, f"{path.name} has no header comment"
+    assert header[0].startswith(f"-- {path.stem}:")
+    assert re.search(r"^-- KEYS\b", text, re.MULTILINE)
+    assert re.search(r"^-- ARGV\b", text, re.MULTILINE)
+    assert re.search(r"^-- Returns\b", text, re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", lua_files(), ids=lambda p: p.name)
+def test_source_returns_the_packaged_bytes(path):
+    """The script Redis runs must be byte for byte the reviewed lua/ file."""
+    assert scripts.source(path.stem) == path.read_bytes()
+    packaged = files("axes_redis") / "lua" / path.name
+    assert packaged.is_file()
+    assert packaged.read_bytes() == path.read_bytes()
+
+
+def test_importlib_resources_finds_exactly_the_lua_files():
+    """A script missing from the package must be caught before it is needed in production."""
+    packaged = {entry.name for entry in (files("axes_redis") / "lua").iterdir()}
+    assert {name for name in packaged if name.endswith(".lua")} == {p.name for p in lua_files()}
+    assert {scripts.RECORD_FAILURE + ".lua", scripts.GET_FAILURES + ".lua"} <= packaged
+
+
+# --- record_failure.lua ------------------------------------------------------------------
+
+
+def test_record_failure_returns_count_and_decides_the_lock_in_redis(redis_db):
+    """The lock must start exactly at the limit, decided where the count is made."""
+    results = [record(redis_db, [KEY], limit=3) for _ in range(4)]
+    assert [(failures, locked) for failures, _counted, locked in results] == [
+        (1, 0),
+        (2, 0),
+        (3, 1),
+        (4, 1),
+    ]
+    assert all(counted == 1 for _failures, counted, _locked in results)
+    assert redis_db.hget(KEY, "failures") == b"4"
+    assert redis_db.hget(KEY, "limit") == b"3"
+
+
+def test_record_failure_without_lock_out_never_reports_locked(redis_db):
+    """AXES_LOCK_OUT_AT_FAILURE=False must count failures but never lock anyone out."""
+    results = [record(redis_db, [KEY], limit=1, lock_out="0") for _ in range(5)]
+    assert [failures for failures, _, _ in results] == [1, 2, 3, 4, 5]
+    assert [locked for _, _, locked in results] == [0] * 5
+
+
+def test_empty_cooloff_persists_a_key_that_had_a_ttl(redis_db):
+    """Switching to no cool-off must not let an earlier TTL silently expire the record."""
+    record(redis_db, [KEY], cooloff="60000")
+    assert 0 < redis_db.pttl(KEY) <= 60000
+    record(redis_db, [KEY], cooloff="")
+    assert redis_db.ttl(KEY) == -1
+    assert redis_db.hget(KEY, "failures") == b"2"
+
+
+def test_cooloff_is_set_in_milliseconds_exactly(redis_db):
+    """A cool-off must be the configured one to the millisecond, not rounded to seconds."""
+    record(redis_db, [KEY], cooloff="1234")
+    pttl = redis_db.pttl(KEY)
+    assert 1234 - 200 <= pttl <= 1234
+
+
+def test_cooloff_is_measured_from_the_latest_failure(redis_db):
+    """Every new failure must restart the cool-off, so a slow attacker stays locked."""
+    record(redis_db, [KEY], cooloff="1000")
+    redis_db.pexpire(KEY, 10)  # as if most of the cool-off had passed
+    record(redis_db, [KEY], cooloff="90000")
+    assert redis_db.pttl(KEY) > 10000
+
+
+def test_first_is_set_once_and_last_moves(redis_db):
+    """Operators must see when an attack started, not only its latest attempt."""
+    record(redis_db, [KEY])
+    seconds, micros = redis_db.time()
+    now_ms = seconds * 1000 + micros // 1000
+    first = int(redis_db.hget(KEY, "first"))
+    assert abs(first - now_ms) < 5000
+    redis_db.hset(KEY, mapping={"first": "1", "last": "1"})
+
+    record(redis_db, [KEY])
+
+    assert redis_db.hget(KEY, "first") == b"1"
+    assert int(redis_db.hget(KEY, "last")) >= first
+
+
+def test_every_key_is_incremented_and_the_highest_count_returned(redis_db):
+    """A client over the limit on one parameter set must be locked whatever the others say."""
+    redis_db.hset(OTHER, "failures", 5)
+    failures, _, locked = record(
+        redis_db, [KEY, OTHER, BOTH], limit=6, metadata=("username", "alice")
+    )
+    assert (failures, locked) == (6, 1)
+    assert [redis_db.hget(k, "failures") for k in (KEY, OTHER, BOTH)] == [b"1", b"6", b"1"]
+    assert all(redis_db.hget(k, "username") == b"alice" for k in (KEY, OTHER, BOTH))
+    assert all(redis_db.hget(k, "limit") == b"6" for k in (KEY, OTHER, BOTH))
+
+
+def test_admit_is_refused_at_the_limit_without_writing(redis_db):
+    """A guess refused at the limit must not extend the cool-off or touch the record."""
+    for _ in range(3):
+        assert record(redis_db, [KEY], cooloff="5000", limit=3, mode="admit")[1] == 1
+    redis_db.hset(KEY, "last", "1")
+    redis_db.pexpire(KEY, 3000)
+
+    failures, counted, locked = record(redis_db, [KEY], cooloff="90000", limit=3, mode="admit")
+
+    assert (failures, counted, locked) == (3, 0, 1)
+    assert redis_db.hget(KEY, "failures") == b"3"
+    assert redis_db.hget(KEY, "last") == b"1"
+    assert redis_db.pttl(KEY) <= 3000
+
+
+# --- get_failures.lua --------------------------------------------------------------------
+
+
+def test_get_failures_is_the_max_over_keys_and_zero_when_missing(redis_db):
+    """The check must see the worst parameter set of a client, and not fail on unknown ones."""
+    assert get_failures(redis_db, [KEY]) == 0
+    assert get_failures(redis_db, [KEY, OTHER, BOTH]) == 0
+    redis_db.hset(OTHER, "failures", 4)
+    redis_db.hset(BOTH, "failures", 2)
+    assert get_failures(redis_db, [KEY, OTHER, BOTH]) == 4
+    assert get_failures(redis_db, [BOTH, KEY]) == 2
+    assert redis_db.exists(KEY) == 0  # reading never creates a record
+
+
+# --- atomicity under concurrency -------------------------------------------------------
+
+
+def hammer(store: AttemptStore, *, admit: bool, limit: int) -> list[FailureResult]:
+    threads, calls = 20, 10
+    barrier = threading.Barrier(threads)
+    results: list[FailureResult] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            for _ in range(calls):
+                result = store.record_failure(
+                    [KEY],
+                    cooloff=timedelta(minutes=5),
+                    limit=limit,
+                    lock_out=True,
+                    metadata={"username": "alice"},
+                    admit=admit,
+                )
+                with lock:
+                    results.append(result)
+        except BaseException as exc:  # surfaced below, a thread cannot fail the test itself
+            errors.append(exc)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(results) == threads * calls
+    return results
+
+
+def test_parallel_failures_are_never_lost_or_double_counted(redis_db):
+    """200 simultaneous failures must count 200, each count seen once, locked from the limit."""
+    limit = 50
+    results = hammer(AttemptStore(redis_db, "axes"), admit=False, limit=limit)
+
+    assert redis_db.hget(KEY, "failures") == b"200"
+    assert sorted(r.failures for r in results) == list(range(1, 201))
+    assert all(r.locked == (r.failures >= limit) for r in results)
+    assert sum(r.locked for r in results) == 200 - limit + 1
+
+
+def test_parallel_admissions_never_pass_the_limit(redis_db):
+    """Simultaneous guesses must never get more than the limit admitted."""
+    limit = 50
+    results = hammer(AttemptStore(redis_db, "axes"), admit=True, limit=limit)
+
+    admitted = [r for r in results if r.counted]
+    assert len(admitted) == limit
+    assert sorted(r.failures for r in admitted) == list(range(1, limit + 1))
+    assert redis_db.hget(KEY, "failures") == str(limit).encode()
+
+
+# --- cool-off rounding -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cooloff", "expected"),
+    [
+        (timedelta(microseconds=400), "1"),
+        (timedelta(microseconds=1000), "1"),
+        (timedelta(microseconds=1001), "2"),
+        (timedelta(seconds=1.5), "1500"),
+        (timedelta(hours=1), "3600000"),
+        (None, ""),
+    ],
+)
+def test_cooloff_milliseconds_rounds_up(cooloff, expected):
+    """A sub-millisecond cool-off must still expire later, never be truncated to nothing."""
+    assert cooloff_milliseconds(cooloff) == expected
+
+
+# --- the cold script cache -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def private_server_url() -> Iterator[str]:
+    """A redis-server of our own, so SCRIPT FLUSH hits nobody else and nobody reloads for us."""
+    with throwaway_server() as url:
+        yield url
+
+
+@pytest.fixture(params=list(BACKENDS))
+def private_redis(request: pytest.FixtureRequest, private_server_url: str) -> Iterator[Any]:
+    caches_setting = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "axes": cache_config(request.param, private_server_url),
+    }
+    with override_settings(CACHES=caches_setting):
+        raw = get_client()
+        raw.flushdb()
+        yield raw
+        raw.flushdb()
+        caches["axes"].close()
+
+
+def script_shas() -> list[str]:
+    names = (scripts.GET_FAILURES, scripts.RECORD_FAILURE)
+    return [hashlib.sha1(scripts.source(name)).hexdigest() for name in names]
+
+
+def fail(client: Client) -> int:
+    return client.post("/login/", {"username": "alice", "password": "wrong"}).status_code
+
+
+@pytest.mark.django_db
+@pytest.mark.real_redis_only
+@pytest.mark.parametrize("guard", [False, True], ids=["classic", "guard"])
+def test_script_flush_is_survived_by_reloading(private_redis, client, settings, guard):
+    """A Redis restart or failover that empties the script cache must not stop the counting."""
+    settings.AXES_REDIS_PARALLEL_GUARD = guard
+    settings.AXES_FAILURE_LIMIT = 3
+    # classic: the check runs get_failures, the record record_failure; guard: one admit call.
+    calls = 1 if guard else 2
+    User.objects.create_user("alice", password="right")
+    assert fail(client) == 200  # scripts cached, connection warm
+    private_redis.script_flush()
+    assert private_redis.script_exists(*script_shas()) == [False, False]
+
+    TALLY.reset()
+    assert fail(client) == 200
+
+    assert TALLY.commands == ["EVALSHA", "SCRIPT", "EVALSHA"] * calls
+    assert TALLY.round_trips == 3 * calls
+    assert private_redis.hget(IP_KEY, "failures") == b"2"
+    assert private_redis.script_exists(*script_shas())[1] is True
+
+    TALLY.reset()
+    assert fail(client) == 429
+    assert TALLY.commands == ["EVALSHA"] * calls
+    assert private_redis.hget(IP_KEY, "failures") == b"3"
