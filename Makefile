@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-slow test-fakeredis lint demo clean bench
+.PHONY: venv test test-slow test-fakeredis test-cluster lint demo clean bench
 
 venv: $(STAMP)
 
@@ -24,6 +24,10 @@ test-slow: venv
 # Compatibility run of the suite on fakeredis' TCP server (in addition to, never instead of, test).
 test-fakeredis: venv
 	AXES_REDIS_TEST_SERVER=fakeredis $(BIN)/python -m pytest -m "not slow and not real_redis_only" $(PYTEST_ARGS)
+
+# The suite again on a real 3-primary Redis Cluster started for the run.
+test-cluster: venv
+	AXES_REDIS_TEST_SERVER=cluster $(BIN)/python -m pytest -m "not slow and not real_redis_only and not single_node" $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

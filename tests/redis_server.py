@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from importlib.resources import files
 
 import redis
 
@@ -94,17 +95,10 @@ def throwaway_cluster(primaries: int = 3) -> Iterator[list[tuple[str, int]]]:
     with ExitStack() as stack:
         nodes = []
         for _ in range(primaries):
-            port = free_port()
-            stack.enter_context(
-                throwaway_server(
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    f"nodes-{port}.conf",
-                    port=port,
-                )
+            url = stack.enter_context(
+                throwaway_server("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
             )
-            nodes.append(("127.0.0.1", port))
+            nodes.append(("127.0.0.1", int(url.rsplit(":", 1)[1].split("/")[0])))
         subprocess.run(
             [cli, "--cluster", "create", *(f"{h}:{p}" for h, p in nodes), "--cluster-yes"],
             check=True,
@@ -133,8 +127,14 @@ def fakeredis_server() -> Iterator[str]:
     server = TcpFakeServer(("127.0.0.1", port), server_type="redis")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"redis://127.0.0.1:{port}/0"
+    # fakeredis' TCP server sometimes drops the connection on a SCRIPT LOAD that
+    # follows a NOSCRIPT reply; loading every script up front avoids that path.
+    with redis.Redis.from_url(url) as preload:
+        for script in (files("axes_redis") / "lua").iterdir():
+            preload.script_load(script.read_bytes())
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield url
     finally:
         server.shutdown()
         server.server_close()

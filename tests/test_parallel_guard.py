@@ -89,6 +89,7 @@ def test_api_flow_without_login_signal_is_released_at_request_end(redis_db, clie
     assert redis_db.exists(VICTIM_KEY) == 0
 
 
+@pytest.mark.single_node
 def test_failed_guess_is_counted_once_at_the_check(redis_db, client):
     """A failed login must be one count and one round trip, not check plus record."""
     with override_settings(**GUARDED):
@@ -119,6 +120,7 @@ def test_limit_reached_locks_and_refuses_without_evaluating(redis_db, client):
     assert int(redis_db.get(EVALUATIONS_KEY)) == LIMIT
 
 
+@pytest.mark.single_node
 def test_classic_mode_checks_then_records(redis_db, client):
     """AXES_REDIS_PARALLEL_GUARD=False restores django-axes' check-then-record calls."""
     with override_settings(**{**GUARDED, "AXES_REDIS_PARALLEL_GUARD": False}):

@@ -30,7 +30,7 @@ from tests.conftest import BACKENDS, cache_config
 from tests.counting import TALLY
 from tests.redis_server import throwaway_server
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.single_node]
 
 COMBINED = ["username", "ip_address", ["username", "ip_address"]]
 IP_KEY = keys.client_key("axes", {"ip_address": "127.0.0.1"})

@@ -158,6 +158,7 @@ def test_first_is_set_once_and_last_moves(redis_db):
     assert int(redis_db.hget(KEY, "last")) >= first
 
 
+@pytest.mark.single_node
 def test_every_key_is_incremented_and_the_highest_count_returned(redis_db):
     """A client over the limit on one parameter set must be locked whatever the others say."""
     redis_db.hset(OTHER, "failures", 5)
@@ -188,6 +189,7 @@ def test_admit_is_refused_at_the_limit_without_writing(redis_db):
 # --- get_failures.lua --------------------------------------------------------------------
 
 
+@pytest.mark.single_node
 def test_get_failures_is_the_max_over_keys_and_zero_when_missing(redis_db):
     """The check must see the worst parameter set of a client, and not fail on unknown ones."""
     assert get_failures(redis_db, [KEY]) == 0
