@@ -153,3 +153,46 @@ def redis_url() -> Iterator[str]:
         return
     with throwaway_server() as started:
         yield started
+
+
+@contextmanager
+def throwaway_sentinel(service: str = "mymaster") -> Iterator[tuple[tuple[str, int], str]]:
+    """A primary, one replica and one sentinel watching them; yield the sentinel and primary URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RedisUnavailable("no redis-server on PATH (Debian package: redis-server)")
+    with ExitStack() as stack:
+        primary = stack.enter_context(throwaway_server())
+        primary_port = primary.rsplit(":", 1)[1].split("/")[0]
+        stack.enter_context(throwaway_server("--replicaof", "127.0.0.1", primary_port))
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="axes-redis-sentinel-"))
+        port = free_port()
+        config = os.path.join(workdir, "sentinel.conf")
+        with open(config, "w") as handle:
+            handle.write(
+                f"port {port}\nbind 127.0.0.1\ndir {workdir}\n"
+                f"sentinel monitor {service} 127.0.0.1 {primary_port} 1\n"
+                f"sentinel down-after-milliseconds {service} 1000\n"
+                f"sentinel failover-timeout {service} 5000\n"
+            )
+        process = subprocess.Popen(
+            [binary, config, "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        stack.callback(process.wait, 10)
+        stack.callback(process.terminate)
+        sentinel = redis.Redis(host="127.0.0.1", port=port)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                replicas = sentinel.sentinel_slaves(service)
+                if replicas and all(
+                    "s_down" not in r["flags"] and r.get("master-link-status") == "ok"
+                    for r in replicas
+                ):
+                    break
+            except (redis.ConnectionError, redis.ResponseError):
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RedisUnavailable("the test sentinel did not see its replica")
+            time.sleep(0.1)
+        yield ("127.0.0.1", port), primary

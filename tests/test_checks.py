@@ -22,7 +22,9 @@ from django_redis.cache import RedisCache as DjangoRedisCache
 from axes_redis import checks
 from axes_redis.conf import HANDLER_PATH
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Never connected to (these checks do no I/O). A URL of its own, because django-redis
+# keeps one pool per URL for the whole process and W002 reads that pool's timeouts.
+REDIS_URL = "redis://127.0.0.1:6379/7"
 AXES_DATABASE_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 
