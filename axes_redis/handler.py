@@ -47,7 +47,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
     """Signal handler that records failures in Redis, one atomic script call each."""
 
     def store(self) -> AttemptStore:
-        """The store on the current ``AXES_CACHE`` client.
+        """The store on the configured client (``AXES_REDIS_CLIENT`` or ``AXES_CACHE``).
 
         Built per call (cheap: no I/O) so that ``override_settings`` of the cache or
         prefix, and django-redis' per-process clients, are always honoured.
@@ -148,9 +148,8 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             )
             return
 
-        ip_address = _request_attr(request, "axes_ip_address", get_client_ip_address)
-        user_agent = _request_attr(request, "axes_user_agent", get_client_user_agent)
-        path_info = _request_attr(request, "axes_path_info", get_client_path_info)
+        metadata = self._metadata(request, username)
+        ip_address = metadata["ip_address"]
 
         # A failure that axes itself refused must not slide the cool-off, unless asked to.
         if not settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT and getattr(
@@ -160,7 +159,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             user_locked_out.send("axes", request=request, username=username, ip_address=ip_address)
             return
 
-        client_str = get_client_str(username, ip_address, user_agent, path_info, request)
+        client_str = self._client_str(request, metadata)
         if self.is_whitelisted(request, credentials):
             log.info("AXES: Login failed from whitelisted client %s.", client_str)
             return
@@ -179,7 +178,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                     cooloff=get_cool_off(request),
                     limit=limit,
                     lock_out=self.locks_here(request),
-                    metadata=self._metadata(request, username),
+                    metadata=metadata,
                 )
             except RedisError:
                 if self.outage("recording a failure"):
@@ -205,13 +204,26 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             request.axes_credentials = credentials  # type: ignore[attr-defined]
             user_locked_out.send("axes", request=request, username=username, ip_address=ip_address)
 
-    def _metadata(self, request: HttpRequest, username: str | None) -> dict[str, object]:
+    def _metadata(self, request: HttpRequest, username: str | None) -> dict[str, Any]:
+        """Who and where, as stored on the client's keys and shown in log lines."""
         return {
             "username": username,
             "ip_address": _request_attr(request, "axes_ip_address", get_client_ip_address),
             "user_agent": _request_attr(request, "axes_user_agent", get_client_user_agent),
             "path_info": _request_attr(request, "axes_path_info", get_client_path_info),
         }
+
+    def _client_str(self, request: HttpRequest, metadata: dict[str, Any]) -> str:
+        """django-axes' log representation (honours AXES_VERBOSE and its callable)."""
+        return str(
+            get_client_str(
+                metadata["username"],
+                metadata["ip_address"],
+                metadata["user_agent"],
+                metadata["path_info"],
+                request,
+            )
+        )
 
     def locks_here(self, request: HttpRequest) -> bool:
         """Whether a failure on this request may lock out.
@@ -228,13 +240,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         """Log the login; forget the client (``AXES_RESET_ON_SUCCESS``) or release its guess."""
         username = user.get_username()
         credentials = get_credentials(username)
-        client_str = get_client_str(
-            username,
-            _request_attr(request, "axes_ip_address", get_client_ip_address),
-            _request_attr(request, "axes_user_agent", get_client_user_agent),
-            _request_attr(request, "axes_path_info", get_client_path_info),
-            request,
-        )
+        client_str = self._client_str(request, self._metadata(request, username))
         log.info("AXES: Successful login by %s.", client_str)
 
         # One call either way: forget the client, or give back the guess the check counted.
@@ -251,13 +257,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
 
     def user_logged_out(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
         username = user.get_username() if user else None
-        client_str = get_client_str(
-            username,
-            _request_attr(request, "axes_ip_address", get_client_ip_address),
-            _request_attr(request, "axes_user_agent", get_client_user_agent),
-            _request_attr(request, "axes_path_info", get_client_path_info),
-            request,
-        )
+        client_str = self._client_str(request, self._metadata(request, username))
         log.info("AXES: Successful logout by %s.", client_str)
 
     def reset_attempts(
