@@ -30,6 +30,7 @@ from tests.redis_server import (
     RedisUnavailable,
     redis_url,
     throwaway_cluster,
+    throwaway_server,
 )
 
 ON_CLUSTER = os.environ.get(SERVER_ENV) == "cluster"
@@ -84,6 +85,30 @@ def redis_db(request: pytest.FixtureRequest, redis_server_url: str) -> Iterator[
     }
     cluster = {"AXES_REDIS_CLIENT": cluster_client.FACTORY} if ON_CLUSTER else {}
     with override_settings(CACHES=caches_setting, **cluster):
+        client = get_client()
+        client.flushdb()
+        TALLY.reset()
+        yield client
+        client.flushdb()
+        caches["axes"].close()
+
+
+@pytest.fixture(scope="module")
+def private_server_url() -> Iterator[str]:
+    """A redis-server of our own: nobody else's traffic in its statistics, and a
+    SCRIPT FLUSH or restart there disturbs no other test."""
+    with throwaway_server() as url:
+        yield url
+
+
+@pytest.fixture(params=list(BACKENDS))
+def private_redis(request: pytest.FixtureRequest, private_server_url: str) -> Iterator[Any]:
+    """Like ``redis_db``, on the module's private server."""
+    caches_setting = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "axes": cache_config(request.param, private_server_url),
+    }
+    with override_settings(CACHES=caches_setting):
         client = get_client()
         client.flushdb()
         TALLY.reset()

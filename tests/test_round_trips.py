@@ -14,21 +14,17 @@ second write, a success gives the guess back).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.models import User
-from django.core.cache import caches
-from django.test import Client, RequestFactory, override_settings
+from django.test import Client, RequestFactory
 
 from axes_redis import keys, scripts
-from axes_redis.connection import get_client
 from axes_redis.handler import AxesRedisHandler
-from tests.conftest import BACKENDS, cache_config
 from tests.counting import TALLY
-from tests.redis_server import throwaway_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.single_node]
 
@@ -202,27 +198,6 @@ def test_server_counts_at_least_the_evalsha_calls_the_tally_reports(redis_db, cl
     assert commands.count("EVALSHA") == {"classic": 2, "guard": 1}[flow]
     # The server may be shared with other test runs, hence >=; the exact check is below.
     assert evalsha_calls(redis_db) - before >= commands.count("EVALSHA")
-
-
-@pytest.fixture(scope="module")
-def private_server_url() -> Iterator[str]:
-    """A redis-server of our own: nobody else's traffic in its command statistics."""
-    with throwaway_server() as url:
-        yield url
-
-
-@pytest.fixture(params=list(BACKENDS))
-def private_redis(request: pytest.FixtureRequest, private_server_url: str) -> Iterator[Any]:
-    caches_setting = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "axes": cache_config(request.param, private_server_url),
-    }
-    with override_settings(CACHES=caches_setting):
-        raw = get_client()
-        raw.flushdb()
-        yield raw
-        raw.flushdb()
-        caches["axes"].close()
 
 
 def commands_called_by_scripts() -> set[str]:

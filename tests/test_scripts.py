@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -17,15 +16,11 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import caches
-from django.test import Client, override_settings
+from django.test import Client
 
 from axes_redis import keys, scripts
-from axes_redis.connection import get_client
 from axes_redis.store import AttemptStore, FailureResult, cooloff_milliseconds
-from tests.conftest import BACKENDS, cache_config
 from tests.counting import TALLY
-from tests.redis_server import throwaway_server
 
 LUA_DIR = Path(__file__).resolve().parents[1] / "lua"
 KEY = keys.client_key("axes", {"ip_address": "203.0.113.9"})
@@ -280,27 +275,6 @@ def test_cooloff_milliseconds_rounds_up(cooloff, expected):
 
 
 # --- the cold script cache -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def private_server_url() -> Iterator[str]:
-    """A redis-server of our own, so SCRIPT FLUSH hits nobody else and nobody reloads for us."""
-    with throwaway_server() as url:
-        yield url
-
-
-@pytest.fixture(params=list(BACKENDS))
-def private_redis(request: pytest.FixtureRequest, private_server_url: str) -> Iterator[Any]:
-    caches_setting = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "axes": cache_config(request.param, private_server_url),
-    }
-    with override_settings(CACHES=caches_setting):
-        raw = get_client()
-        raw.flushdb()
-        yield raw
-        raw.flushdb()
-        caches["axes"].close()
 
 
 def script_shas() -> list[str]:
