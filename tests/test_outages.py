@@ -138,3 +138,13 @@ def test_outage_is_logged_loudly(backend, alice, client, caplog):
         post_within(client, 10, username="alice", password="wrong")
     errors = [r.getMessage() for r in caplog.records if r.name == "axes_redis.handler"]
     assert any("failing closed" in message for message in errors)
+
+
+def test_connections_killed_between_requests_are_replaced(backend, client):
+    """A proxy or failover that resets pooled connections must not cost a login."""
+    with throwaway_server() as url, axes_cache(backend, url):
+        admin = redis.Redis.from_url(url)
+        client.post("/login/", {"username": "alice", "password": "wrong"})
+        assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
+        response = client.post("/login/", {"username": "alice", "password": "wrong"})
+        assert (response.status_code, admin.hget(IP_KEY, "failures")) == (200, b"2")
