@@ -32,7 +32,7 @@ test-cluster: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy axes_redis tests
+	$(BIN)/mypy axes_redis tests example
 
 # Side-by-side benchmarks (never part of make test); BENCH_ARGS=--quick for a smoke run.
 bench: venv
@@ -41,7 +41,7 @@ bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 demo: venv
-	@echo "make demo: the example project arrives with the operations issue; run 'make test' for now."
+	$(BIN)/python example/run_demo.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
