@@ -126,6 +126,20 @@ class ParsedKey:
         return self.encoded.get(name) == encode_value(name, value)
 
 
+def names_client(parsed: ParsedKey, given: Mapping[str, object], *, either: bool = False) -> bool:
+    """django-axes' reset semantics for one parameter set, given usernames/IPs by name.
+
+    It must hold at least one of the given values; unless ``either`` (django-axes'
+    ``ip_or_username``) it must also contradict none: with ``alice`` and an IP,
+    ``alice`` alone, the IP alone and ``alice`` at that IP match, ``alice`` at
+    another IP does not.
+    """
+    present = [name for name in given if name in parsed.encoded]
+    if either:
+        return any(parsed.has(name, given[name]) for name in present)
+    return bool(present) and all(parsed.has(name, given[name]) for name in present)
+
+
 def parse_key(prefix: str, key: str | bytes) -> ParsedKey | None:
     """Read a key of ours back; ``None`` for anything that is not in our schema."""
     if isinstance(key, bytes):

@@ -198,12 +198,7 @@ class AttemptStore:
 
         def matches(key: str) -> bool:
             parsed = keys.parse_key(self.prefix, key)
-            if parsed is None:
-                return False
-            present = [name for name in given if name in parsed.encoded]
-            if ip_or_username:
-                return any(parsed.has(name, given[name]) for name in present)
-            return bool(present) and all(parsed.has(name, given[name]) for name in present)
+            return parsed is not None and keys.names_client(parsed, given, either=ip_or_username)
 
         found: set[str] = set()
         for name, value in given.items():
