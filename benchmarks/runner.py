@@ -1,0 +1,647 @@
+"""One subject, in its own process: ``python -m benchmarks.runner SUBJECT PARAMS OUT``.
+
+Started by the orchestrator (``python -m benchmarks``) with the subject's
+``DJANGO_SETTINGS_MODULE``. Prints one ``@@step <name>`` line per finished step on
+stdout (the orchestrator's progress bar) and writes every figure to ``OUT`` as JSON.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import redis
+
+from benchmarks.subjects import BY_NAME, SCALE_SUBJECT, Subject, steps
+
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+"""Sent with every request (stored by handlers that keep it): a real browser's length."""
+
+WRONG_PASSWORD = "wrong-password"
+RACE_USERNAME = "victim"
+
+FLOOR_SCRIPT = "redis.call('INCR', KEYS[1]) redis.call('PEXPIRE', KEYS[1], ARGV[1]) return 1"
+
+
+# --------------------------------------------------------------------------- clients
+
+
+class Clients:
+    """Distinct clients: each call to ``next`` is an IP address and username never used."""
+
+    def __init__(self, start: int = 1) -> None:
+        self.index = start
+
+    def next(self) -> tuple[str, str]:
+        i = self.index
+        self.index += 1
+        return f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}", f"user{i}"
+
+
+CLIENTS = Clients()
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def summary(latencies_ns: list[int]) -> dict[str, float]:
+    ordered = sorted(latencies_ns)
+    total = sum(ordered)
+    return {
+        "ops": len(ordered),
+        "ops_s": len(ordered) / (total / 1e9) if total else 0.0,
+        "mean_us": total / len(ordered) / 1000,
+        "p50_us": ordered[len(ordered) // 2] / 1000,
+        "p99_us": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] / 1000,
+    }
+
+
+def timed_rounds(
+    rounds: int, ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """``rounds`` rounds of ``ops`` timed calls ``op(prepare(i))``; medians over rounds.
+
+    Only ``op`` is inside the timer (request building is not).
+    """
+    results = []
+    clock = time.perf_counter_ns
+    for _ in range(rounds):
+        gc.collect()
+        latencies = []
+        for i in range(ops):
+            arg = prepare(i)
+            start = clock()
+            op(arg)
+            latencies.append(clock() - start)
+        results.append(summary(latencies))
+    figure: dict[str, Any] = {
+        key: statistics.median([r[key] for r in results])
+        for key in ("ops_s", "mean_us", "p50_us", "p99_us")
+    }
+    figure["ops_per_round"] = ops
+    figure["rounds"] = results
+    return figure
+
+
+PROFILE_BUCKETS = [
+    ("/axes_redis/", "axes-redis"),
+    ("/axes/", "django-axes"),
+    ("/django_redis/", "django-redis"),
+    ("/redis/", "redis-py (incl. waiting for Redis)"),
+    ("/django/db/", "Django ORM"),
+    ("/django/core/cache/", "Django cache layer"),
+    ("/django/dispatch/", "Django signals"),
+    ("/django/contrib/auth/", "Django auth"),
+    ("/django/test/", "Django RequestFactory/test"),
+    ("/django/conf/", "Django settings access"),
+    ("/django/utils/", "Django utils"),
+    ("/django/", "Django (other)"),
+    ("/logging/", "logging"),
+    ("/ipware/", "django-ipware"),
+    ("/benchmarks/", "bench harness"),
+]
+
+
+def profile_bucket(path: str) -> str | None:
+    for marker, name in PROFILE_BUCKETS:
+        if marker in path:
+            return name
+    return None
+
+
+# --------------------------------------------------------------------------- the floor
+
+
+def run_floor(params: dict[str, Any], url: str) -> dict[str, Any]:
+    """Bare redis-py: one EVALSHA of INCR+PEXPIRE, and one GET, per call."""
+    client = redis.Redis.from_url(url)
+    sha = client.script_load(FLOOR_SCRIPT)
+    client.set("bench:floor:get", b"1")
+    counter = iter(range(10**9))
+
+    def evalsha(_: Any) -> None:
+        client.evalsha(sha, 1, f"bench:floor:{next(counter)}", 3_600_000)
+
+    def get(_: Any) -> None:
+        client.get("bench:floor:get")
+
+    for _ in range(200):  # warm the connection and the script cache
+        evalsha(None)
+        get(None)
+    rounds, ops = params["rounds"], params["check_ops"]
+    result = {
+        "evalsha": timed_rounds(rounds, ops, lambda i: None, evalsha),
+        "get": timed_rounds(rounds, ops, lambda i: None, get),
+    }
+    client.flushdb()
+    return result
+
+
+# --------------------------------------------------------------------------- subject
+
+
+class Bench:
+    """The operations of one subject, as its documented integration performs them."""
+
+    def __init__(self, subject: Subject, params: dict[str, Any], url: str) -> None:
+        self.subject = subject
+        self.params = params
+        self.url = url
+        self.redis = redis.Redis.from_url(url)
+        self.limit = params["limit"]
+
+        from django.test import RequestFactory
+
+        self.factory = RequestFactory()
+
+    # -- setup
+
+    def setup(self) -> None:
+        from django.conf import settings
+        from django.core.management import call_command
+
+        for alias in settings.DATABASES:
+            call_command("migrate", database=alias, verbosity=0, interactive=False)
+        self.redis.flushdb()
+        if self.subject.kind == "defender":
+            from defender.decorators import watch_login
+            from django.http import HttpRequest, HttpResponse
+
+            def view(request: HttpRequest) -> HttpResponse:
+                from django.contrib.auth import authenticate
+
+                user = authenticate(
+                    request,
+                    username=request.POST.get("username"),
+                    password=request.POST.get("password"),
+                )
+                return HttpResponse(status=200 if user is None else 302)
+
+            # defender's own decorator, as FailedLoginMiddleware applies it to LoginView.
+            self.defender_view = watch_login()(view)
+        # Warm up: imports, script cache, connections, the ORM's caches.
+        for _ in range(20):
+            self.failed_login(self.request(*CLIENTS.next()))
+            self.check(self.request(*CLIENTS.next()))
+
+    def request(self, ip: str, username: str, *, with_body: bool = True) -> Any:
+        data = {"username": username, "password": WRONG_PASSWORD} if with_body else {}
+        request = self.factory.post("/login/", data, REMOTE_ADDR=ip, HTTP_USER_AGENT=USER_AGENT)
+        request.bench_username = username
+        return request
+
+    # -- the operations
+
+    def failed_login(self, request: Any) -> Any:
+        """One failed login, the way the subject sees one."""
+        if self.subject.kind == "defender":
+            return self.defender_view(request)
+        from django.contrib.auth import authenticate
+
+        return authenticate(request, username=request.bench_username, password=WRONG_PASSWORD)
+
+    def check(self, request: Any) -> bool:
+        """The lockout check alone; True when the client may go on."""
+        if self.subject.kind == "defender":
+            from defender import utils
+
+            return not utils.is_already_locked(request, username=request.bench_username)
+        from axes.handlers.proxy import AxesProxyHandler
+
+        return bool(AxesProxyHandler.is_allowed(request, {"username": request.bench_username}))
+
+    def record_only(self, ip: str, username: str) -> None:
+        """Record one failure without the password check (memory figure)."""
+        if self.subject.kind == "defender":
+            from defender import utils
+
+            utils.record_failed_attempt(ip, username)
+            return
+        from axes.handlers.proxy import AxesProxyHandler
+
+        request = self.factory.post("/login/", REMOTE_ADDR=ip, HTTP_USER_AGENT=USER_AGENT)
+        AxesProxyHandler.user_login_failed(None, {"username": username}, request)
+
+    # -- figures
+
+    def fig_failed_login(self) -> dict[str, Any]:
+        p = self.params
+        figure = timed_rounds(
+            p["rounds"], p["login_ops"], lambda i: self.request(*CLIENTS.next()), self.failed_login
+        )
+        figure["distinct_clients"] = p["rounds"] * p["login_ops"]
+        return figure
+
+    def fig_check_clean(self) -> dict[str, Any]:
+        p = self.params
+        allowed = []
+
+        def op(request: Any) -> None:
+            allowed.append(self.check(request))
+
+        figure = timed_rounds(
+            p["rounds"], p["check_ops"], lambda i: self.request(*CLIENTS.next()), op
+        )
+        figure["all_allowed"] = all(allowed)
+        return figure
+
+    def fig_check_locked(self) -> dict[str, Any]:
+        p = self.params
+        locked_clients = [CLIENTS.next() for _ in range(p["locked_clients"])]
+        for ip, username in locked_clients:
+            for _ in range(self.limit):
+                self.failed_login(self.request(ip, username))
+        refused = []
+
+        def op(request: Any) -> None:
+            refused.append(not self.check(request))
+
+        figure = timed_rounds(
+            p["rounds"],
+            p["check_ops"],
+            lambda i: self.request(*locked_clients[i % len(locked_clients)]),
+            op,
+        )
+        figure["all_refused"] = all(refused)
+        figure["locked_clients"] = len(locked_clients)
+        return figure
+
+    def fig_e2e_login(self) -> dict[str, Any]:
+        from django.test import Client
+
+        p = self.params
+        client = Client()
+        statuses: Counter[int] = Counter()
+
+        def prepare(i: int) -> tuple[str, str]:
+            return CLIENTS.next()
+
+        def op(who: tuple[str, str]) -> None:
+            ip, username = who
+            response = client.post(
+                "/login/",
+                {"username": username, "password": WRONG_PASSWORD},
+                REMOTE_ADDR=ip,
+                HTTP_USER_AGENT=USER_AGENT,
+            )
+            statuses[response.status_code] += 1
+
+        op(prepare(0))
+        figure = timed_rounds(p["rounds"], p["e2e_ops"], prepare, op)
+        figure["statuses"] = {str(k): v for k, v in statuses.items()}
+        return figure
+
+    # -- round trips
+
+    def redis_pools(self) -> list[Any]:
+        """The redis-py connection pools the subject talks to the bench Redis through."""
+        if not self.subject.redis:
+            return []
+        if self.subject.kind == "defender":
+            from defender import utils
+
+            return [utils.REDIS_SERVER.connection_pool]
+        from axes_redis.connection import get_client
+
+        return [get_client("axes").connection_pool]
+
+    @contextmanager
+    def counting(self) -> Iterator[Any]:
+        """Client-side tally of what the subject sends (tests.counting's connection class)."""
+        from tests.counting import TALLY, CountingConnection
+
+        pools = self.redis_pools()
+        saved = [(pool, pool.connection_class) for pool in pools]
+        for pool in pools:
+            pool.disconnect()
+            pool.reset()
+            pool.connection_class = CountingConnection
+        TALLY.reset()
+        try:
+            yield TALLY
+        finally:
+            for pool, klass in saved:
+                pool.disconnect()
+                pool.reset()
+                pool.connection_class = klass
+
+    def commandstats(self) -> dict[str, int]:
+        stats = self.redis.info("commandstats")
+        return {
+            name.removeprefix("cmdstat_"): int(values["calls"])
+            for name, values in stats.items()
+            if isinstance(values, dict)
+        }
+
+    def count(self, prepare: Callable[[], Any], op: Callable[[Any], Any]) -> dict[str, Any]:
+        from django.db import connections
+        from django.test.utils import CaptureQueriesContext
+
+        n = self.params["round_trip_ops"]
+        requests = [prepare() for _ in range(n)]
+        op(prepare())  # warm the counting connections
+        with self.counting() as tally, ExitStack() as stack:
+            op(prepare())
+            captures = {
+                alias: stack.enter_context(CaptureQueriesContext(connections[alias]))
+                for alias in connections
+            }
+            tally.reset()
+            before = self.commandstats()
+            for request in requests:
+                op(request)
+            after = self.commandstats()
+            sent = Counter(tally.commands)
+            round_trips = tally.round_trips
+        server = {
+            name: (after.get(name, 0) - before.get(name, 0)) / n
+            for name in sorted(set(after) | set(before))
+            if name not in ("info",) and after.get(name, 0) != before.get(name, 0)
+        }
+        return {
+            "ops": n,
+            "redis_round_trips": round_trips / n,
+            "redis_commands": sum(sent.values()) / n,
+            "redis_commands_by_name": {k: v / n for k, v in sorted(sent.items())},
+            "server_calls_by_name": server,
+            "sql_queries": sum(len(c.captured_queries) for c in captures.values()) / n,
+            "sql_queries_by_database": {
+                alias: len(c.captured_queries) / n for alias, c in captures.items()
+            },
+        }
+
+    def fig_round_trips(self) -> dict[str, Any]:
+        def fresh() -> Any:
+            return self.request(*CLIENTS.next())
+
+        def failed_once() -> Any:
+            client = CLIENTS.next()
+            self.failed_login(self.request(*client))
+            return self.request(*client)
+
+        locked = CLIENTS.next()
+        for _ in range(self.limit):
+            self.failed_login(self.request(*locked))
+        return {
+            "failed_login": self.count(fresh, self.failed_login),
+            "failed_login_repeat": self.count(failed_once, self.failed_login),
+            "check_clean": self.count(fresh, self.check),
+            "check_locked": self.count(lambda: self.request(*locked), self.check),
+        }
+
+    # -- memory
+
+    def tracked_bytes(self) -> tuple[int, int]:
+        """(keys, sum of MEMORY USAGE) over every key in the bench database."""
+        keys = 0
+        total = 0
+        pipe = self.redis.pipeline(transaction=False)
+        batch: list[bytes] = []
+        for key in self.redis.scan_iter(count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                for k in batch:
+                    pipe.memory_usage(k, samples=0)
+                total += sum(int(x or 0) for x in pipe.execute())
+                keys += len(batch)
+                batch = []
+        for k in batch:
+            pipe.memory_usage(k, samples=0)
+        total += sum(int(x or 0) for x in pipe.execute())
+        keys += len(batch)
+        return keys, total
+
+    def used_memory(self) -> int:
+        return int(self.redis.info("memory")["used_memory"])
+
+    def fig_memory(self) -> dict[str, Any]:
+        n = self.params["memory_clients"]
+        self.redis.flushdb()
+        gc.collect()
+        before = self.used_memory()
+        for _ in range(n):
+            self.record_only(*CLIENTS.next())
+        after = self.used_memory()
+        keys, usage = self.tracked_bytes()
+        self.redis.flushdb()
+        return {
+            "clients": n,
+            "keys": keys,
+            "keys_per_client": keys / n,
+            "memory_usage_bytes_per_client": usage / n,
+            "used_memory_delta_per_client": (after - before) / n,
+        }
+
+    # -- scale
+
+    def seed(self, count: int) -> float:
+        """Add ``count`` tracked clients shaped like the handler's, pipelined."""
+        from axes_redis.keys import client_key
+
+        started = time.monotonic()
+        now = str(int(time.time() * 1000))
+        pipe = self.redis.pipeline(transaction=False)
+        for n in range(count):
+            ip, username = CLIENTS.next()
+            key = client_key("axes", {"ip_address": ip})
+            pipe.hset(
+                key,
+                mapping={
+                    "failures": 1,
+                    "first": now,
+                    "last": now,
+                    "limit": self.limit,
+                    "username": username,
+                    "ip_address": ip,
+                    "user_agent": USER_AGENT,
+                    "path_info": "/login/",
+                },
+            )
+            pipe.pexpire(key, 3_600_000)
+            if n % 2000 == 1999:
+                pipe.execute()
+        pipe.execute()
+        return time.monotonic() - started
+
+    def fig_scale(self, level: int) -> dict[str, Any]:
+        if not hasattr(self, "_scale_seeded"):
+            self.redis.flushdb()
+            self._scale_seeded = 0
+        seconds = self.seed(level - self._scale_seeded)
+        self._scale_seeded = level
+        p = self.params
+        tracked = int(self.redis.dbsize())
+
+        def fresh(i: int) -> Any:
+            return self.request(*CLIENTS.next())
+
+        return {
+            "level": level,
+            "tracked_at_start": tracked,
+            "seed_seconds": seconds,
+            "failed_login": timed_rounds(p["rounds"], p["scale_ops"], fresh, self.failed_login),
+            "check_clean": timed_rounds(p["rounds"], p["scale_ops"], fresh, self.check),
+        }
+
+    # -- profile
+
+    def fig_profile(self) -> dict[str, Any]:
+        """pyinstrument over failed logins and checks: where the time goes, by package."""
+        from pyinstrument import Profiler
+
+        found: dict[str, Any] = {}
+        n = self.params["profile_ops"]
+        for figure, op in (("failed_login", self.failed_login), ("check_clean", self.check)):
+            requests = [self.request(*CLIENTS.next()) for _ in range(n)]
+            profiler = Profiler(interval=0.0001)
+            profiler.start()
+            for request in requests:
+                op(request)
+            session = profiler.stop()
+            # Self time by package; stdlib and C calls count for the package that made them.
+            buckets: Counter[str] = Counter()
+            stack = [(session.root_frame(), "other (stdlib, C calls)")]
+            while stack:
+                frame, inherited = stack.pop()
+                if frame is None or frame.is_synthetic:
+                    continue
+                bucket = profile_bucket(frame.file_path or "") or inherited
+                buckets[bucket] += frame.total_self_time
+                stack.extend((child, bucket) for child in frame.children)
+            total = sum(buckets.values()) or 1.0
+            found[figure] = {
+                "ops": n,
+                "us_per_op_by_package": {
+                    k: v / n * 1e6 for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])
+                },
+                "share_by_package": {k: v / total for k, v in buckets.items()},
+                "text": profiler.output_text(unicode=False, color=False, show_all=False),
+            }
+        return found
+
+    # -- race
+
+    def race_reset(self) -> None:
+        self.redis.flushdb()
+        if self.subject.kind == "defender":
+            from defender.models import AccessAttempt
+
+            AccessAttempt.objects.all().delete()
+        else:
+            from axes.models import AccessAttempt
+
+            AccessAttempt.objects.all().delete()
+
+    def fig_race(self, attackers: int) -> dict[str, Any]:
+        import multiprocessing
+
+        from django.core.cache import caches
+        from django.db import connections
+        from django.test import override_settings
+
+        from benchmarks import backends
+
+        if self.subject.kind == "defender":
+            race_backends = ["benchmarks.backends.SlowCountingBackend"]
+        else:
+            race_backends = [
+                "axes.backends.AxesStandaloneBackend",
+                "benchmarks.backends.SlowCountingBackend",
+            ]
+        attempts_each = self.limit + 1
+        with override_settings(
+            AUTHENTICATION_BACKENDS=race_backends, AXES_LOCKOUT_PARAMETERS=["username"]
+        ):
+            self.race_reset()
+            connections.close_all()
+            for cache in caches.all():
+                cache.close()
+            context = multiprocessing.get_context("fork")
+            barrier = context.Barrier(attackers)
+            results = context.Queue()
+
+            def attacker(index: int) -> None:
+                outcome = {"evaluated": 0, "refused": False, "error": ""}
+                start = backends.evaluated
+                try:
+                    barrier.wait(timeout=60)
+                    for _ in range(attempts_each):
+                        before = backends.evaluated
+                        ip = f"192.0.{(index >> 8) & 255}.{index & 255}"
+                        self.failed_login(self.request(ip, RACE_USERNAME))
+                        if backends.evaluated == before:
+                            outcome["refused"] = True
+                            break
+                except Exception as exc:  # reported, never hidden
+                    outcome["error"] = f"{type(exc).__name__}: {exc}"[:200]
+                outcome["evaluated"] = backends.evaluated - start
+                results.put(outcome)
+
+            processes = [
+                context.Process(target=attacker, args=(i,), daemon=True) for i in range(attackers)
+            ]
+            started = time.monotonic()
+            for process in processes:
+                process.start()
+            outcomes = [results.get(timeout=300) for _ in processes]
+            for process in processes:
+                process.join(timeout=30)
+            elapsed = time.monotonic() - started
+            self.race_reset()
+        errors = [o["error"] for o in outcomes if o["error"]]
+        return {
+            "attackers": attackers,
+            "limit": self.limit,
+            "attempts_per_attacker": attempts_each,
+            "evaluated": sum(int(o["evaluated"]) for o in outcomes),
+            "refused_attackers": sum(1 for o in outcomes if o["refused"]),
+            "errors": len(errors),
+            "first_error": errors[0] if errors else "",
+            "seconds": elapsed,
+        }
+
+
+def main() -> None:
+    name, params_json, out_path = sys.argv[1:4]
+    subject = BY_NAME[name]
+    params = json.loads(params_json)
+    url = os.environ["BENCH_REDIS_URL"]
+    result: dict[str, Any] = {"subject": name, "label": subject.label, "status": "ok"}
+
+    def done(step: str) -> None:
+        print(f"@@step {step}", flush=True)
+
+    if subject.kind == "floor":
+        result["floor"] = run_floor(params, url)
+        done("floor")
+    else:
+        import django
+
+        django.setup()
+        bench = Bench(subject, params, url)
+        for step in steps(subject, params):
+            figure_name, _, arg = step.partition(":")
+            if step == "setup":
+                bench.setup()
+            elif figure_name == "scale" and subject.name == SCALE_SUBJECT:
+                result.setdefault("scale", {})[arg] = bench.fig_scale(int(arg))
+            elif figure_name == "race":
+                result.setdefault("race", {})[arg] = bench.fig_race(int(arg))
+            else:
+                result[figure_name] = getattr(bench, f"fig_{figure_name}")()
+            done(step)
+        bench.redis.flushdb()
+    with open(out_path, "w") as out:
+        json.dump(result, out, indent=1)
+
+
+if __name__ == "__main__":
+    main()

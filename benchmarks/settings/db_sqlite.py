@@ -1,0 +1,5 @@
+"""django-axes' AxesDatabaseHandler on the SQLite file that also holds Django's tables."""
+
+from benchmarks.settings.base import *  # noqa: F403
+
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"

@@ -1,0 +1,9 @@
+"""axes-redis (AxesRedisHandler) on django-redis."""
+
+from benchmarks.settings.base import *  # noqa: F403
+from benchmarks.settings.base import CACHES, INSTALLED_APPS, redis_cache
+
+INSTALLED_APPS = [*INSTALLED_APPS, "axes_redis"]
+AXES_HANDLER = "axes_redis.handler.AxesRedisHandler"
+AXES_CACHE = "axes"
+CACHES["axes"] = redis_cache("django-redis")

@@ -1,0 +1,6 @@
+"""The documented login path: Django's LoginView (behind the subject's middleware)."""
+
+from django.contrib.auth.views import LoginView
+from django.urls import path
+
+urlpatterns = [path("login/", LoginView.as_view(), name="login")]
