@@ -77,10 +77,6 @@ def from_unix_ms(value: bytes | str | None) -> datetime | None:
     return datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)
 
 
-def _key_text(key: bytes | str) -> str:
-    return key.decode("utf-8", errors="surrogateescape") if isinstance(key, bytes) else key
-
-
 @dataclass(frozen=True)
 class TrackedClient:
     """One lockout parameter set as Redis holds it, read at ``fetched_at``."""
@@ -185,7 +181,7 @@ def fetch(client: Any, prefix: str, client_keys: Iterable[bytes | str]) -> list[
     wanted: list[tuple[str, keys.ParsedKey]] = []
     seen: set[str] = set()
     for raw in client_keys:
-        key = _key_text(raw)
+        key = keys.key_text(raw)
         parsed = keys.parse_key(prefix, key)
         if parsed is None or parsed.kind != keys.KIND_CLIENT or key in seen:
             continue
@@ -261,7 +257,7 @@ def page(
             pending.extend(batch)
             if cursor == 0:
                 break
-        fresh = [key for key in dict.fromkeys(map(_key_text, pending)) if key not in seen]
+        fresh = [key for key in dict.fromkeys(map(keys.key_text, pending)) if key not in seen]
         seen.update(fresh)
         found.extend(
             tracked for tracked in fetch(client, prefix, fresh) if tracked.locked or not locked_only

@@ -140,10 +140,14 @@ def names_client(parsed: ParsedKey, given: Mapping[str, object], *, either: bool
     return bool(present) and all(parsed.has(name, given[name]) for name in present)
 
 
+def key_text(key: str | bytes) -> str:
+    """A key as Redis returned it (bytes) as text; undecodable bytes survive the round trip."""
+    return key.decode("utf-8", errors="surrogateescape") if isinstance(key, bytes) else key
+
+
 def parse_key(prefix: str, key: str | bytes) -> ParsedKey | None:
     """Read a key of ours back; ``None`` for anything that is not in our schema."""
-    if isinstance(key, bytes):
-        key = key.decode("utf-8", errors="surrogateescape")
+    key = key_text(key)
     head = f"{prefix}:"
     if not key.startswith(head):
         return None

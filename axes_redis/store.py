@@ -149,7 +149,7 @@ class AttemptStore:
     def scan(self, pattern: str) -> Iterator[str]:
         """Keys matching ``pattern``, without ``KEYS``; walks every primary of a cluster."""
         for key in self.client.scan_iter(match=pattern, count=SCAN_COUNT):
-            yield key.decode("utf-8", errors="surrogateescape") if isinstance(key, bytes) else key
+            yield keys.key_text(key)
 
     def _unlink_counting_clients(self, found: Iterable[str]) -> int:
         """UNLINK the keys of our schema among ``found``; count the client hashes.

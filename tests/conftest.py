@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -57,6 +58,22 @@ def cache_config(backend: str, url: str, timeout: float | None = None) -> dict[s
     return {"BACKEND": BACKENDS[backend], "LOCATION": url, "OPTIONS": options}
 
 
+@contextmanager
+def axes_redis_at(backend: str, url: str, **extra: Any) -> Iterator[Any]:
+    """The ``axes`` cache on ``backend`` at ``url``: its client on an empty database."""
+    caches_setting = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "axes": cache_config(backend, url),
+    }
+    with override_settings(CACHES=caches_setting, **extra):
+        client = get_client()
+        client.flushdb()
+        TALLY.reset()
+        yield client
+        client.flushdb()
+        caches["axes"].close()
+
+
 @pytest.fixture(scope="session")
 def redis_server_url() -> Iterator[str]:
     try:
@@ -79,18 +96,9 @@ def redis_server_url() -> Iterator[str]:
 @pytest.fixture(params=list(BACKENDS))
 def redis_db(request: pytest.FixtureRequest, redis_server_url: str) -> Iterator[Any]:
     """The raw client our handler uses, on an empty database, tallies reset."""
-    caches_setting = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "axes": cache_config(request.param, redis_server_url),
-    }
     cluster = {"AXES_REDIS_CLIENT": cluster_client.FACTORY} if ON_CLUSTER else {}
-    with override_settings(CACHES=caches_setting, **cluster):
-        client = get_client()
-        client.flushdb()
-        TALLY.reset()
+    with axes_redis_at(request.param, redis_server_url, **cluster) as client:
         yield client
-        client.flushdb()
-        caches["axes"].close()
 
 
 @pytest.fixture(scope="module")
@@ -104,14 +112,5 @@ def private_server_url() -> Iterator[str]:
 @pytest.fixture(params=list(BACKENDS))
 def private_redis(request: pytest.FixtureRequest, private_server_url: str) -> Iterator[Any]:
     """Like ``redis_db``, on the module's private server."""
-    caches_setting = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "axes": cache_config(request.param, private_server_url),
-    }
-    with override_settings(CACHES=caches_setting):
-        client = get_client()
-        client.flushdb()
-        TALLY.reset()
+    with axes_redis_at(request.param, private_server_url) as client:
         yield client
-        client.flushdb()
-        caches["axes"].close()
