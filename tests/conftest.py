@@ -70,6 +70,10 @@ def axes_redis_at(backend: str, url: str, **extra: Any) -> Iterator[Any]:
         client.flushdb()
         TALLY.reset()
         yield client
+        # A fresh connection for the cleanup: fakeredis' server drops a connection
+        # after an error reply (MEMORY USAGE, which it lacks), leaving it stale.
+        if hasattr(client, "connection_pool"):  # a RedisCluster has one per node
+            client.connection_pool.disconnect()
         client.flushdb()
         caches["axes"].close()
 
