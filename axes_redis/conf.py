@@ -10,6 +10,7 @@ from django.conf import settings
 
 DEFAULT_KEY_PREFIX = "axes"
 DEFAULT_CACHE_ALIAS = "default"
+DEFAULT_TRAIL_MAXLEN = 100_000
 HANDLER_PATH = "axes_redis.handler.AxesRedisHandler"
 
 
@@ -43,6 +44,15 @@ class AxesRedisSettings:
         must not win unlimited guesses by doing so.
         """
         return bool(getattr(settings, "AXES_REDIS_FAIL_OPEN", False))
+
+    @property
+    def trail_maxlen(self) -> int:
+        """``AXES_REDIS_TRAIL_MAXLEN``: entries the login trail keeps (``XADD MAXLEN ~``).
+
+        The trail is one stream per site, capped so that a flood of failed logins
+        bounds Redis memory instead of growing it like a database table.
+        """
+        return int(getattr(settings, "AXES_REDIS_TRAIL_MAXLEN", DEFAULT_TRAIL_MAXLEN))
 
     @property
     def client_factory(self) -> str | None:

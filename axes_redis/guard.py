@@ -23,7 +23,7 @@ from typing import Any
 from django.http import HttpRequest
 from redis.exceptions import RedisError
 
-from axes_redis.store import AttemptStore
+from axes_redis.store import AttemptStore, Trail
 
 log = getLogger(__name__)
 
@@ -40,6 +40,14 @@ class Admission:
     locked: bool
     settled: bool = False
     """True once nothing is left to undo: the guess failed, or was released."""
+    trail: Trail | None = None
+    trail_id: str | None = None
+    """The failure entry the admission wrote to the login trail: deleted on release."""
+
+    @property
+    def stale(self) -> list[str]:
+        """Trail entries to delete if the guess turns out not to be a failure."""
+        return [self.trail_id] if self.trail_id else []
 
 
 class _Pending(threading.local):
@@ -66,17 +74,21 @@ def remember(request: HttpRequest, admission: Admission, store: Callable[[], Att
         _pending.admissions.append((admission, store))
 
 
-def take_unsettled(request: HttpRequest) -> list[str]:
-    """Settle every admitted guess of the request that has not failed; their keys.
+def take_unsettled(request: HttpRequest) -> tuple[list[str], list[str]]:
+    """Settle every admitted guess of the request that has not failed.
 
-    The caller releases them (a success) or deletes them (``AXES_RESET_ON_SUCCESS``).
+    Returns their keys, which the caller releases (a success) or deletes
+    (``AXES_RESET_ON_SUCCESS``), and the failure entries they wrote to the login
+    trail, which the caller deletes in the same call.
     """
     found: dict[str, None] = {}
+    stale: list[str] = []
     for admission in admissions(request).values():
         if admission.admitted and not admission.settled:
             admission.settled = True
             found.update(dict.fromkeys(admission.keys))
-    return list(found)
+            stale.extend(admission.stale)
+    return list(found), stale
 
 
 def release_finished(**kwargs: Any) -> None:
@@ -88,6 +100,10 @@ def release_finished(**kwargs: Any) -> None:
         if not admission.settled:
             admission.settled = True
             try:
-                store().release(admission.keys)
+                store().release(
+                    admission.keys,
+                    trail=admission.trail if admission.stale else None,
+                    stale=admission.stale,
+                )
             except RedisError:
                 log.error("AXES: Redis failed releasing an admitted guess.", exc_info=True)

@@ -32,7 +32,7 @@ from redis.exceptions import RedisError
 from axes_redis import guard, keys
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
-from axes_redis.store import AttemptStore, FailureResult
+from axes_redis.store import AttemptStore, FailureResult, Trail
 
 log = getLogger(__name__)
 
@@ -53,6 +53,19 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         prefix, and django-redis' per-process clients, are always honoured.
         """
         return AttemptStore(get_client(), axes_redis_settings.key_prefix)
+
+    def trail(self, enabled: bool) -> Trail | None:
+        """The login trail when this kind of entry is enabled, else ``None``.
+
+        Failures go there with django-axes' ``AXES_ENABLE_ACCESS_FAILURE_LOG``,
+        logins and logouts unless ``AXES_DISABLE_ACCESS_LOG``: the database
+        handler's ``AccessFailureLog`` and ``AccessLog``, in one capped stream.
+        """
+        if not enabled:
+            return None
+        return Trail(
+            keys.trail_key(axes_redis_settings.key_prefix), axes_redis_settings.trail_maxlen
+        )
 
     def client_keys(self, request: HttpRequest, credentials: dict[str, Any] | None) -> list[str]:
         """One key per lockout parameter set, from django-axes' own parameter helpers."""
@@ -105,6 +118,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         client_keys = tuple(self.client_keys(request, credentials))
         admission = guard.admissions(request).get(client_keys)
         if admission is None:
+            trail = self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG)
             result = self.store().record_failure(
                 client_keys,
                 cooloff=get_cool_off(request),
@@ -112,12 +126,15 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                 lock_out=True,
                 metadata=self._metadata(request, username),
                 admit=True,
+                trail=trail,
             )
             admission = guard.Admission(
                 keys=client_keys,
                 failures=result.failures,
                 admitted=result.counted,
                 locked=result.locked,
+                trail=trail,
+                trail_id=result.trail_id,
             )
             guard.remember(request, admission, self.store)
         return not admission.admitted
@@ -179,6 +196,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                     limit=limit,
                     lock_out=self.locks_here(request),
                     metadata=metadata,
+                    trail=self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG),
                 )
             except RedisError:
                 if self.outage("recording a failure"):
@@ -237,28 +255,49 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         return not (settings.AXES_ONLY_ADMIN_SITE and not self.is_admin_request(request))
 
     def user_logged_in(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-        """Log the login; forget the client (``AXES_RESET_ON_SUCCESS``) or release its guess."""
+        """Log the login; forget the client (``AXES_RESET_ON_SUCCESS``) or release its guess.
+
+        One call either way, which also takes the admitted guess's failure entry
+        out of the login trail and appends the login to it.
+        """
         username = user.get_username()
         credentials = get_credentials(username)
-        client_str = self._client_str(request, self._metadata(request, username))
+        metadata = self._metadata(request, username)
+        client_str = self._client_str(request, metadata)
         log.info("AXES: Successful login by %s.", client_str)
 
-        # One call either way: forget the client, or give back the guess the check counted.
-        admitted = guard.take_unsettled(request)
+        admitted, stale = guard.take_unsettled(request)
+        access_log = not settings.AXES_DISABLE_ACCESS_LOG
+        trail = self.trail(access_log or bool(stale))
+        entry = {"event": "login", **metadata} if access_log else None
         try:
             if settings.AXES_RESET_ON_SUCCESS:
                 client_keys = [*self.client_keys(request, credentials), *admitted]
-                removed = self.store().delete(list(dict.fromkeys(client_keys)))
+                removed = self.store().release(
+                    list(dict.fromkeys(client_keys)),
+                    forget=True,
+                    trail=trail,
+                    stale=stale,
+                    entry=entry,
+                )
                 log.info("AXES: Deleted %d failure records of %s from Redis.", removed, client_str)
-            elif admitted:
-                self.store().release(admitted)
+            elif admitted or trail is not None:
+                self.store().release(admitted, trail=trail, stale=stale, entry=entry)
         except RedisError:
             self.outage("the reset after a successful login")
 
     def user_logged_out(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+        """Log the logout, and append it to the login trail unless ``AXES_DISABLE_ACCESS_LOG``."""
         username = user.get_username() if user else None
-        client_str = self._client_str(request, self._metadata(request, username))
-        log.info("AXES: Successful logout by %s.", client_str)
+        metadata = self._metadata(request, username)
+        log.info("AXES: Successful logout by %s.", self._client_str(request, metadata))
+        trail = self.trail(bool(username) and not settings.AXES_DISABLE_ACCESS_LOG)
+        if trail is None:
+            return
+        try:
+            self.store().append(trail, {"event": "logout", **metadata})
+        except RedisError:
+            log.error("AXES: Redis failed recording a logout in the login trail.", exc_info=True)
 
     def reset_attempts(
         self,

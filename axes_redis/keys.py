@@ -36,6 +36,7 @@ PARAMETERS = frozenset({"ip_address", "user_agent", "username"})
 """Lockout parameter names django-axes accepts; anything else is refused."""
 
 KIND_CLIENT = "client"
+TRAIL = "trail"
 
 MAX_ENCODED_VALUE = 256
 DIGEST_MARK = "#"
@@ -105,6 +106,16 @@ def _tag(parameters: Mapping[str, object]) -> str:
 def client_key(prefix: str, parameters: Mapping[str, object]) -> str:
     """The hash that holds the failures of one lockout parameter set."""
     return f"{prefix}:{KIND_CLIENT}:{_tag(parameters)}"
+
+
+def trail_key(prefix: str) -> str:
+    """The login trail: one capped stream per site, ``<prefix>:trail``.
+
+    It has no parameter tag, so :func:`parse_key` does not take it for a client
+    and no reset (not even "reset everything") deletes it: like django-axes'
+    ``AccessLog``, the trail outlives the lockouts it records.
+    """
+    return f"{prefix}:{TRAIL}"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ prefix is ever touched.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import islice
 from typing import Any
@@ -37,6 +37,16 @@ class FailureResult:
     """False only when an "admit" call was refused because the limit was reached."""
     locked: bool
     """Locking is on and ``failures`` has reached the limit."""
+    trail_id: str | None = None
+    """ID of the login-trail entry this call wrote, if it wrote one."""
+
+
+@dataclass(frozen=True)
+class Trail:
+    """Where the login trail goes: one capped stream (see :mod:`axes_redis.trail`)."""
+
+    key: str
+    maxlen: int
 
 
 def cooloff_milliseconds(cooloff: timedelta | None) -> str:
@@ -87,35 +97,85 @@ class AttemptStore:
         lock_out: bool,
         metadata: Mapping[str, object],
         admit: bool = False,
+        trail: Trail | None = None,
     ) -> FailureResult:
         """Count one failure on every key and decide the lockout, in one script call.
 
         With ``admit`` the count is a guess asking to be evaluated: it is refused,
-        and nothing is written, once the limit has been reached.
+        and nothing is written, once the limit has been reached. With ``trail`` the
+        counted attempt is also appended to the login trail, inside the same call.
         """
+        fields = _metadata_args(metadata)
+        inline = trail is not None and not self.is_cluster
         args: list[Any] = [
             cooloff_milliseconds(cooloff),
             int(limit),
             "1" if lock_out else "0",
             "admit" if admit else "record",
+            trail.maxlen if inline and trail else "",
+            *fields,
         ]
-        args.extend(_metadata_args(metadata))
+        stream = [trail.key] if inline and trail else []
         results = [
-            scripts.run(self.client, scripts.RECORD_FAILURE, group, args)
+            scripts.run(self.client, scripts.RECORD_FAILURE, [*group, *stream], args)
             for group in self.slot_groups(client_keys)
         ]
-        return FailureResult(
-            failures=max(int(failures) for failures, _, _ in results),
-            counted=all(counted for _, counted, _ in results),
-            locked=any(locked for _, _, locked in results),
+        result = FailureResult(
+            failures=max(int(failures) for failures, _, _, _ in results),
+            counted=all(counted for _, counted, _, _ in results),
+            locked=any(locked for _, _, locked, _ in results),
+            trail_id=next((keys.key_text(tid) for *_, tid in results if tid), None),
         )
+        if trail is not None and not inline and result.counted:
+            entry = {"event": "failure", "locked_out": int(result.locked), **metadata}
+            result = replace(result, trail_id=self.append(trail, entry))
+        return result
 
-    def release(self, client_keys: Sequence[str]) -> int:
-        """Take back one admitted guess on every key, in one script call."""
-        return sum(
-            int(scripts.run(self.client, scripts.RELEASE, group, []))
+    def release(
+        self,
+        client_keys: Sequence[str],
+        *,
+        forget: bool = False,
+        trail: Trail | None = None,
+        stale: Sequence[str] = (),
+        entry: Mapping[str, object] | None = None,
+    ) -> int:
+        """Settle a request that did not fail, in one script call.
+
+        Take back one admitted guess on every key (or, with ``forget``, delete the
+        keys); with ``trail``, delete the ``stale`` failure entries those guesses
+        wrote and append ``entry`` (a successful login). Returns how many keys
+        were released or deleted. On Redis Cluster the trail, in a slot of its
+        own, costs a command of its own.
+        """
+        mode = "forget" if forget else "release"
+        if trail is not None and not self.is_cluster:
+            fields = [] if entry is None else _metadata_args(entry)
+            args: list[Any] = [mode, trail.maxlen, len(stale), *stale, *fields]
+            return int(scripts.run(self.client, scripts.RELEASE, [*client_keys, trail.key], args))
+        settled = sum(
+            int(scripts.run(self.client, scripts.RELEASE, group, [mode, "", 0]))
             for group in self.slot_groups(client_keys)
+            if group
         )
+        if trail is not None:
+            if stale:
+                self.client.xdel(trail.key, *stale)
+            if entry is not None:
+                self.append(trail, entry)
+        return settled
+
+    def append(self, trail: Trail, entry: Mapping[str, object]) -> str:
+        """Append one entry (a login or a logout) to the login trail; one ``XADD``."""
+        fields = _metadata_args(entry)
+        added = self.client.xadd(
+            trail.key, dict(zip(fields[::2], fields[1::2], strict=True)), maxlen=trail.maxlen
+        )
+        return keys.key_text(added)
+
+    @property
+    def is_cluster(self) -> bool:
+        return isinstance(self.client, RedisCluster)
 
     def slot_groups(self, client_keys: Sequence[str]) -> list[list[str]]:
         """The keys split into one script call per hash slot.
@@ -124,7 +184,7 @@ class AttemptStore:
         only touch one slot: one lockout parameter set is always one slot (its hash
         tag), so several sets cost one call each, and every count stays atomic per key.
         """
-        if not isinstance(self.client, RedisCluster):
+        if not self.is_cluster:
             return [list(client_keys)]
         groups: dict[int, list[str]] = {}
         for key in client_keys:

@@ -1,10 +1,13 @@
 -- record_failure: count one failed login (or one guess about to be evaluated) for
 -- every lockout key of a client and decide, inside Redis, whether the client is
--- locked out. One call per failed login; atomic, so parallel guesses can never
--- be lost, double-read or slip past the limit.
+-- locked out; optionally append the attempt to the login trail. One call per
+-- failed login; atomic, so parallel guesses can never be lost, double-read or
+-- slip past the limit.
 --
 -- KEYS[1..n]  client hashes (<prefix>:client:{...}), one per lockout parameter set;
---             under Redis Cluster all KEYS of one call share a hash slot
+--             under Redis Cluster all client KEYS of one call share a hash slot
+-- KEYS[n+1]   the login trail stream (<prefix>:trail), present only when ARGV[5]
+--             is not "" (never on Redis Cluster, where it lives in another slot)
 -- ARGV[1]     cool-off in milliseconds, measured from now (PEXPIRE);
 --             "" means no cool-off: the keys persist until they are reset
 -- ARGV[2]     failure limit (integer >= 1), stored as the hash field "limit"
@@ -12,29 +15,37 @@
 -- ARGV[4]     "record": count unconditionally (a failure that happened);
 --             "admit": count only while below the limit (a guess asking to be
 --             evaluated; refused without any write once the limit is reached)
--- ARGV[5..]   field/value pairs stored on every key for operators (username,
---             ip_address, user_agent, path_info), already capped in length
+-- ARGV[5]     approximate MAXLEN of the trail stream, or "" for no trail entry
+-- ARGV[6..]   field/value pairs stored on every key for operators (username,
+--             ip_address, user_agent, path_info), already capped in length; the
+--             trail entry gets them too, after event=failure and locked_out=0|1
 --
 -- Hash fields written: failures (HINCRBY), first and last (Unix ms, server clock),
--- limit, and the ARGV[5..] pairs.
+-- limit, and the ARGV[6..] pairs.
 --
--- Returns {failures, counted, locked}: the highest failure count over KEYS after
--- this call, 1 if this call counted (always for "record"), and 1 when locking is
--- on and that count has reached the limit.
+-- Returns {failures, counted, locked, trail_id}: the highest failure count over
+-- the client keys after this call, 1 if this call counted (always for "record"),
+-- 1 when locking is on and that count has reached the limit, and the ID of the
+-- trail entry written ("" when none was).
 
 local limit = tonumber(ARGV[2])
 local lock_out = ARGV[3] == '1'
+local trail_maxlen = ARGV[5]
+local clients = #KEYS
+if trail_maxlen ~= '' then
+  clients = clients - 1
+end
 local highest = 0
 
 if ARGV[4] == 'admit' then
-  for _, key in ipairs(KEYS) do
-    local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
+  for i = 1, clients do
+    local failures = tonumber(redis.call('HGET', KEYS[i], 'failures') or '0')
     if failures > highest then
       highest = failures
     end
   end
   if highest >= limit then
-    return {highest, 0, lock_out and 1 or 0}
+    return {highest, 0, lock_out and 1 or 0, ''}
   end
   highest = 0
 end
@@ -43,13 +54,14 @@ local time = redis.call('TIME')
 local now = string.format('%.0f', time[1] * 1000 + math.floor(time[2] / 1000))
 local cooloff = ARGV[1]
 
-for _, key in ipairs(KEYS) do
+for i = 1, clients do
+  local key = KEYS[i]
   local failures = redis.call('HINCRBY', key, 'failures', 1)
   if failures > highest then
     highest = failures
   end
   redis.call('HSETNX', key, 'first', now)
-  redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 5))
+  redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 6))
   if cooloff == '' then
     redis.call('PERSIST', key)
   else
@@ -57,4 +69,10 @@ for _, key in ipairs(KEYS) do
   end
 end
 
-return {highest, 1, (lock_out and highest >= limit) and 1 or 0}
+local locked = (lock_out and highest >= limit) and 1 or 0
+local trail_id = ''
+if trail_maxlen ~= '' then
+  trail_id = redis.call('XADD', KEYS[#KEYS], 'MAXLEN', '~', trail_maxlen, '*',
+    'event', 'failure', 'locked_out', tostring(locked), unpack(ARGV, 6))
+end
+return {highest, 1, locked, trail_id}

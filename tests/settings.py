@@ -78,3 +78,6 @@ LOGGING = {
     "handlers": {"null": {"class": "logging.NullHandler"}},
     "loggers": {"axes": {"handlers": ["null"], "propagate": True}},
 }
+# The login trail (logins and logouts by default in django-axes) is off here so that the
+# key-level tests see only client hashes; tests/test_trail.py turns it on explicitly.
+AXES_DISABLE_ACCESS_LOG = True

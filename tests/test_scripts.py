@@ -39,9 +39,15 @@ def record(
     mode: str = "record",
     metadata: tuple[str, ...] = (),
 ) -> list[int]:
-    """record_failure.lua, called with its documented ARGV layout."""
-    args = [cooloff, str(limit), lock_out, mode, *metadata]
-    return [int(v) for v in scripts.run(client, scripts.RECORD_FAILURE, client_keys, args)]
+    """record_failure.lua, called with its documented ARGV layout, without a trail entry.
+
+    Returns {failures, counted, locked}; the trail ID (always "" here) is checked
+    to be empty and dropped.
+    """
+    args = [cooloff, str(limit), lock_out, mode, "", *metadata]
+    *result, trail_id = scripts.run(client, scripts.RECORD_FAILURE, client_keys, args)
+    assert trail_id == b""
+    return [int(v) for v in result]
 
 
 def get_failures(client: Any, client_keys: list[str]) -> Any:

@@ -11,17 +11,19 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import re
 import shlex
 import sys
 from argparse import ArgumentTypeError
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from redis.cluster import RedisCluster
 
-from axes_redis import clients, keys
+from axes_redis import clients, keys, trail
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
 from axes_redis.handler import AxesRedisHandler
@@ -41,7 +43,8 @@ COLUMNS = (
     "user agent",
     "path",
 )
-CELL_WIDTH = {"parameters": 80, "user agent": 40, "path": 30}
+TRAIL_COLUMNS = ("time", "event", "username", "ip address", "user agent", "path")
+CELL_WIDTH = {"parameters": 80, "username": 40, "user agent": 40, "path": 30}
 """Longest text a table cell shows (the JSON output always has everything)."""
 
 
@@ -121,16 +124,47 @@ def row(tracked: clients.TrackedClient) -> dict[str, str]:
     }
 
 
-def table(found: Sequence[clients.TrackedClient]) -> list[str]:
+def table(columns: Sequence[str], rows: Sequence[dict[str, str]]) -> list[str]:
     """Aligned columns, two spaces apart, trailing blanks trimmed."""
-    cells = [
-        {name: clip(text, CELL_WIDTH.get(name)) for name, text in row(t).items()} for t in found
-    ]
-    widths = {name: max([len(name), *(len(c[name]) for c in cells)]) for name in COLUMNS}
+    cells = [{name: clip(text, CELL_WIDTH.get(name)) for name, text in r.items()} for r in rows]
+    widths = {name: max([len(name), *(len(c[name]) for c in cells)]) for name in columns}
     lines = []
-    for values in [dict(zip(COLUMNS, COLUMNS, strict=True)), *cells]:
-        lines.append("  ".join(values[name].ljust(widths[name]) for name in COLUMNS).rstrip())
+    for values in [dict(zip(columns, columns, strict=True)), *cells]:
+        lines.append("  ".join(values[name].ljust(widths[name]) for name in columns).rstrip())
     return lines
+
+
+def trail_row(entry: trail.TrailEntry) -> dict[str, str]:
+    return {
+        "time": entry.time.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "event": entry.event + (" (locked out)" if entry.locked_out else ""),
+        "username": show_value(entry.username or ""),
+        "ip address": printable(entry.ip_address or ""),
+        "user agent": printable(entry.user_agent or ""),
+        "path": printable(entry.path_info or ""),
+    }
+
+
+_RELATIVE = re.compile(r"^(\d+)([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def since(text: str) -> datetime:
+    """``--since``: a span back from now (``90m``, ``2h``, ``7d``) or an ISO 8601 time.
+
+    A time without an offset is in the site's ``TIME_ZONE``.
+    """
+    relative = _RELATIVE.match(text.strip())
+    if relative:
+        seconds = int(relative.group(1)) * _UNIT_SECONDS[relative.group(2)]
+        return timezone.now() - timedelta(seconds=seconds)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ArgumentTypeError(
+            f"{text!r} is neither a span such as 90m, 2h, 7d nor an ISO 8601 time"
+        ) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def redis_cli(client: Any) -> list[str]:
@@ -175,13 +209,13 @@ def operator() -> str:
 class Command(BaseCommand):
     help = (
         "Tracked clients of axes-redis: list them, inspect their Redis keys, "
-        "reset them, or count them."
+        "reset them, or count them; read the login trail."
     )
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(
-            dest="subcommand", metavar="{list,inspect,reset,stats}", required=True
+            dest="subcommand", metavar="{list,inspect,reset,stats,log}", required=True
         )
 
         listing = subcommands.add_parser(
@@ -226,6 +260,24 @@ class Command(BaseCommand):
         )
         stats.add_argument("--json", action="store_true", help="One JSON object.")
 
+        trail_log = subcommands.add_parser(
+            "log", help="The login trail, newest first (like AccessLog and AccessFailureLog)."
+        )
+        trail_log.add_argument("--username", help="Exact username.")
+        trail_log.add_argument(
+            "--since", type=since, help="A span back from now (90m, 2h, 7d) or an ISO 8601 time."
+        )
+        trail_log.add_argument(
+            "--event", choices=trail.EVENTS, action="append", help="Only these events (repeat)."
+        )
+        trail_log.add_argument(
+            "--limit",
+            type=positive_int,
+            default=DEFAULT_LIST_LIMIT,
+            help=f"Show at most N entries (default {DEFAULT_LIST_LIMIT}).",
+        )
+        trail_log.add_argument("--json", action="store_true", help="One JSON object per line.")
+
     def handle(self, *args: Any, **options: Any) -> None:
         self.client = get_client()
         self.prefix = axes_redis_settings.key_prefix
@@ -236,6 +288,8 @@ class Command(BaseCommand):
             self.inspect_clients(options)
         elif subcommand == "reset":
             self.reset_clients(options)
+        elif subcommand == "log":
+            self.show_trail(options)
         else:
             self.show_stats(options)
 
@@ -274,7 +328,7 @@ class Command(BaseCommand):
             for tracked in found:
                 self.stdout.write(json.dumps(tracked.as_dict()))
         elif found:
-            for line in table(found):
+            for line in table(COLUMNS, [row(t) for t in found]):
                 self.stdout.write(line)
         else:
             self.stdout.write("No tracked clients.")
@@ -426,3 +480,33 @@ class Command(BaseCommand):
         for script in found.scripts:
             loaded = "loaded" if script.loaded else "not loaded (loads on first use)"
             write(f"  {script.name.ljust(width)}  {script.sha1}  {loaded}")
+
+    # --- log -------------------------------------------------------------------------
+
+    def show_trail(self, options: dict[str, Any]) -> None:
+        limit: int = options["limit"]
+        found: list[trail.TrailEntry] = []
+        cursor: str | None = None
+        while len(found) < limit:
+            batch, cursor = trail.read(
+                self.client,
+                self.prefix,
+                username=options["username"],
+                events=options["event"],
+                since=options["since"],
+                cursor=cursor,
+                count=min(trail.MAX_PAGE, limit - len(found)),
+            )
+            found.extend(batch)
+            if cursor is None:
+                break
+        if options["json"]:
+            for entry in found:
+                self.stdout.write(json.dumps(entry.as_dict()))
+        elif found:
+            for line in table(TRAIL_COLUMNS, [trail_row(entry) for entry in found]):
+                self.stdout.write(line)
+        else:
+            self.stdout.write("No trail entries.")
+        if cursor is not None:
+            self.stderr.write(f"Showing the newest {limit} entries; raise --limit for more.")
