@@ -141,6 +141,7 @@ def banner(url: str, embedded: bool, requested: str, port: int, created: list[st
     ]
     if "axes_redis" in get_commands():
         lines.append(f"       {env}{manage} axes_redis list")
+        lines.append(f"       {env}{manage} axes_redis log   # the login trail")
     lines += [
         f"       {env}{manage} axes_reset        # unlock everyone",
         "",

@@ -96,6 +96,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=2)
 # One username from one IP: locking alice out leaves bob and admin free to sign in.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
+# Failed logins join logins and logouts in the login trail (axes_redis log).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # The log lines show who failed, for the demo; django-axes masks username and IP by default.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 
