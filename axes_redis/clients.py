@@ -330,6 +330,10 @@ class Stats:
     memory_sampled_bytes: int | None
     """``MEMORY USAGE`` summed over the sampled keys; ``None`` if the server lacks it."""
     scripts: list[ScriptStatus]
+    trail_entries: int
+    """Entries in the login trail stream (``XLEN``)."""
+    trail_bytes: int | None
+    """``MEMORY USAGE`` of the trail stream; ``None`` if the server lacks it."""
 
     @property
     def memory_estimated_bytes(self) -> int | None:
@@ -350,6 +354,8 @@ class Stats:
             "memory_sampled_bytes": self.memory_sampled_bytes,
             "memory_estimated_bytes": self.memory_estimated_bytes,
             "scripts": [{"name": s.name, "sha1": s.sha1, "loaded": s.loaded} for s in self.scripts],
+            "trail_entries": self.trail_entries,
+            "trail_bytes": self.trail_bytes,
         }
 
 
@@ -436,6 +442,8 @@ def stats(client: Any, prefix: str, sample: int = DEFAULT_MEMORY_SAMPLE) -> Stat
             if limit is not None and failures >= limit:
                 locked += 1
     script_cache = script_status(client)
+    trail_key = keys.trail_key(prefix)
+    trail_entries = int(client.xlen(trail_key))
     return Stats(
         tracked=tracked,
         locked=locked,
@@ -444,4 +452,6 @@ def stats(client: Any, prefix: str, sample: int = DEFAULT_MEMORY_SAMPLE) -> Stat
         memory_sampled_keys=len(memory_sample),
         memory_sampled_bytes=_memory(client, memory_sample),
         scripts=script_cache,
+        trail_entries=trail_entries,
+        trail_bytes=_memory(client, [trail_key]) if trail_entries else 0,
     )

@@ -396,12 +396,25 @@ def test_stats_memory_is_measured_or_sampled(redis_db):
     assert 0.5 * exact < sampled.memory_estimated_bytes < 2 * exact
 
 
+@pytest.mark.real_redis_only
+def test_stats_reports_the_login_trail_apart_from_the_clients(redis_db):
+    """The trail is not a client: counted as entries with its own memory, not in ``keys``."""
+    seed(redis_db, [ALICE])
+    for index in range(5):
+        redis_db.xadd(keys.trail_key(PREFIX), {"event": "login", "username": f"u{index}"})
+    found = clients.stats(redis_db, PREFIX)
+    assert (found.tracked, found.keys, found.trail_entries) == (1, 1, 5)
+    assert found.trail_bytes == redis_db.memory_usage(keys.trail_key(PREFIX), samples=0)
+    assert found.as_dict()["trail_entries"] == 5
+
+
 def test_stats_of_an_empty_database(redis_db):
     """A fresh deployment must report zeros, not fail on an empty sample."""
     found = clients.stats(redis_db, PREFIX)
     assert (found.tracked, found.locked, found.keys, found.by_parameters) == (0, 0, 0, {})
     assert found.memory_sampled_keys == 0
     assert found.memory_estimated_bytes in (0, None)
+    assert (found.trail_entries, found.trail_bytes) == (0, 0)
 
 
 @pytest.mark.real_redis_only

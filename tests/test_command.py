@@ -463,6 +463,7 @@ def test_stats_prints_counts_parameter_sets_and_scripts(redis_db):
     assert re.search(r"^  username\s+1$", out, re.MULTILINE)
     assert re.search(r"^  record_failure\s+[0-9a-f]{40}\s+loaded$", out, re.MULTILINE)
     assert "Memory" in out
+    assert "Login trail:      0 entries (0 bytes)" in out
 
     data = json.loads(run("stats", "--json")[0])
     assert (data["tracked"], data["locked"], data["keys"]) == (7, 4, 7)

@@ -475,6 +475,8 @@ class Command(BaseCommand):
                 f"(MEMORY USAGE of {found.memory_sampled_keys} of {found.keys} keys: "
                 f"{found.memory_sampled_bytes} bytes)"
             )
+        trail_memory = "unknown" if found.trail_bytes is None else f"{found.trail_bytes} bytes"
+        write(f"Login trail:      {found.trail_entries} entries ({trail_memory})")
         write("Lua scripts:")
         width = max(len(script.name) for script in found.scripts)
         for script in found.scripts:
