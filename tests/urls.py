@@ -5,6 +5,8 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from axes_redis import admin as axes_redis_admin
+
 
 def locked(request: HttpRequest) -> HttpResponse:
     return HttpResponse(f"locked page for {request.GET.get('username', '')}")
@@ -28,8 +30,18 @@ def double_auth(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok" if user else "denied", status=200 if user else 401)
 
 
+class OpsAdminSite(admin.AdminSite):
+    """A project's own AdminSite: our pages must work there too."""
+
+    site_header = "Ops"
+
+
+ops_site = OpsAdminSite(name="ops")
+axes_redis_admin.register(ops_site)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("ops/", ops_site.urls),
     path("login/", LoginView.as_view(), name="login"),
     path("locked/", locked, name="locked"),
     path("api/auth/", token_auth, name="token-auth"),
