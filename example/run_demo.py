@@ -135,7 +135,9 @@ def banner(url: str, embedded: bool, requested: str, port: int, created: list[st
         f"  1. {site}/login/ : log in as alice with a wrong password {limit} times;",
         "     the last one answers with the lockout page (HTTP 429).",
         "  2. Now alice's right password is refused too; bob and admin still log in.",
-        f"  3. {site}/ shows the keys in Redis; {site}/admin/ is the admin (admin / admin).",
+        f"  3. {site}/ shows the keys in Redis; {site}/admin/ is the admin (admin / admin):",
+        f"     {site}/admin/axes_redis/trackedclient/ lists the lockout and resets it,",
+        f"     {site}/admin/axes_redis/logintrail/ shows the login trail.",
         "  4. In another terminal:",
         f"       redis-cli -u {url} --scan --pattern '{prefix}:*'",
     ]
