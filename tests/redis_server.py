@@ -38,9 +38,17 @@ def answers(url: str) -> bool:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free loopback port low enough that its cluster bus port (+10000) exists too.
+
+    The kernel hands out ports up to 60999; a cluster node on 59047 cannot start,
+    because its bus port would be 69047.
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port <= 65535 - 10000:
+            return port
 
 
 def _start(binary: str, port: int, workdir: str, extra: tuple[str, ...]) -> subprocess.Popen[bytes]:
