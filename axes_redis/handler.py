@@ -165,6 +165,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                 metadata=self._metadata(request, username),
                 admit=True,
                 trail=trail,
+                keep_metadata=axes_redis_settings.metadata,
             )
             admission = guard.Admission(
                 keys=client_keys,
@@ -236,6 +237,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                     lock_out=self.locks_here(request),
                     metadata=metadata,
                     trail=self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG),
+                    keep_metadata=axes_redis_settings.metadata,
                 )
             except RedisError:
                 if self.outage("recording a failure"):
