@@ -155,6 +155,12 @@ def _build(
     if failures is None:
         return None
     metadata = {name: decode_text(values.get(name)) or None for name in _METADATA}
+    # Without stored metadata (AXES_REDIS_METADATA = False) the key still names the
+    # lockout parameters it was built from; a digested (#...) value names nothing.
+    for name in ("username", "ip_address", "user_agent"):
+        value = parsed.parameters.get(name)
+        if metadata[name] is None and value and not value.startswith(keys.DIGEST_MARK):
+            metadata[name] = value
     return TrackedClient(
         key=key,
         kind=parsed.kind,

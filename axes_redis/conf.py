@@ -55,6 +55,16 @@ class AxesRedisSettings:
         return int(getattr(settings, "AXES_REDIS_TRAIL_MAXLEN", DEFAULT_TRAIL_MAXLEN))
 
     @property
+    def metadata(self) -> bool:
+        """``AXES_REDIS_METADATA``: store who and where of the last failure on each key.
+
+        ``False`` keeps only ``failures``, ``first``, ``last`` and ``limit`` per
+        tracked client, for sites that track many clients and want the smallest
+        keys; who and where then live in the login trail only (when it is on).
+        """
+        return bool(getattr(settings, "AXES_REDIS_METADATA", True))
+
+    @property
     def client_factory(self) -> str | None:
         """``AXES_REDIS_CLIENT``: dotted path to a callable returning the redis-py client.
 

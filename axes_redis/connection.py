@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any
 
 from django.core.cache import caches
@@ -12,13 +13,40 @@ from django.utils.module_loading import import_string
 
 from axes_redis.conf import axes_redis_settings
 
+_django_redis_classes: dict[type, bool] = {}
+"""Answers of :func:`is_django_redis` per cache class: it is asked on every login."""
+
 
 def is_django_redis(cache: object) -> bool:
     """True for django-redis' ``RedisCache`` (and subclasses), without importing it."""
-    return any(
-        klass.__module__.startswith("django_redis.") and klass.__name__ == "RedisCache"
-        for klass in type(cache).__mro__
-    )
+    cls = type(cache)
+    found = _django_redis_classes.get(cls)
+    if found is None:
+        found = _django_redis_classes[cls] = any(
+            klass.__module__.startswith("django_redis.") and klass.__name__ == "RedisCache"
+            for klass in cls.__mro__
+        )
+    return found
+
+
+_django_write_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+"""Django ``RedisCache``'s primary client, per cache client object (so per pool).
+
+Django builds a new ``redis.Redis`` around the same pool on every ``get_client``
+call: some 60 us of Python per login with redis-py 8, more than the round trip
+the client is then used for. The write pool of one cache client never changes
+(always its first server), so one ``redis.Redis`` per cache client is the same
+thing, built once. A new cache object (another thread's, or after
+``override_settings(CACHES=...)``) gets its own.
+"""
+
+
+def _django_write_client(cache: RedisCache) -> Any:
+    cache_client = cache._cache
+    client = _django_write_clients.get(cache_client)
+    if client is None:
+        client = _django_write_clients[cache_client] = cache_client.get_client(write=True)
+    return client
 
 
 @functools.cache
@@ -33,8 +61,8 @@ def get_client(alias: str | None = None) -> Any:
     ``AXES_REDIS_CLIENT`` (a dotted path to a no-argument callable) is for what no
     Django cache backend offers, such as a ``RedisCluster`` or a Sentinel
     ``master_for`` client. Otherwise the client behind the cache ``alias`` (default
-    ``AXES_CACHE``) is borrowed: django-redis through its own
-    ``get_redis_connection``, Django's ``RedisCache`` through its client factory,
+    ``AXES_CACHE``) is borrowed: django-redis as its ``get_redis_connection`` does,
+    Django's ``RedisCache`` through its client factory (built once per pool),
     asked for the primary as Django's own ``set`` would be. Either way the pool is
     shared, never duplicated.
     """
@@ -43,11 +71,11 @@ def get_client(alias: str | None = None) -> Any:
     alias = alias or axes_redis_settings.cache_alias
     cache = caches[alias]
     if is_django_redis(cache):
-        from django_redis import get_redis_connection
-
-        return get_redis_connection(alias, write=True)
+        # What django_redis.get_redis_connection(alias, write=True) returns,
+        # without looking the cache up a second time.
+        return cache.client.get_client(True)  # type: ignore[attr-defined]
     if isinstance(cache, RedisCache):
-        return cache._cache.get_client(write=True)
+        return _django_write_client(cache)
     raise ImproperlyConfigured(
         f"AXES_CACHE={alias!r} is a {type(cache).__module__}.{type(cache).__name__}; "
         "axes-redis needs django_redis.cache.RedisCache or "

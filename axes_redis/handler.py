@@ -8,7 +8,7 @@ class already gets right (whitelists, blacklists, ``AXES_ONLY_ADMIN_SITE``,
 
 from __future__ import annotations
 
-from logging import getLogger
+from logging import WARNING, getLogger
 from typing import Any
 
 from axes.conf import settings
@@ -43,6 +43,33 @@ def _request_attr(request: HttpRequest, name: str, fallback: Any) -> Any:
     return fallback(request) if value is None else value
 
 
+_KEYS_MEMO = "axes_redis_keys"
+
+
+def _keys_memo(
+    request: HttpRequest, prefix: str, username: Any, ip_address: Any, user_agent: Any
+) -> tuple[Any, dict[Any, tuple[str, ...]]] | None:
+    """(memo key, the request's memo) when the lockout parameters are a plain list.
+
+    A callable ``AXES_LOCKOUT_PARAMETERS`` may answer differently for the check's
+    and the failure's credentials, so it is asked every time, as before.
+    """
+    parameters = settings.AXES_LOCKOUT_PARAMETERS
+    if not isinstance(parameters, list):
+        return None
+    try:
+        shape = tuple(p if isinstance(p, str) else tuple(p) for p in parameters)
+        memo_key = (prefix, shape, username, ip_address, user_agent)
+        hash(memo_key)
+    except TypeError:
+        return None
+    memo: dict[Any, tuple[str, ...]] | None = getattr(request, _KEYS_MEMO, None)
+    if memo is None:
+        memo = {}
+        setattr(request, _KEYS_MEMO, memo)
+    return memo_key, memo
+
+
 class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[misc]
     """Signal handler that records failures in Redis, one atomic script call each."""
 
@@ -68,15 +95,26 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         )
 
     def client_keys(self, request: HttpRequest, credentials: dict[str, Any] | None) -> list[str]:
-        """One key per lockout parameter set, from django-axes' own parameter helpers."""
+        """One key per lockout parameter set, from django-axes' own parameter helpers.
+
+        A failed login asks twice (the check, then the failure): with
+        ``AXES_LOCKOUT_PARAMETERS`` a plain list the keys depend only on the
+        username, IP and user agent, so the request keeps them for the second ask.
+        """
         username = get_client_username(request, credentials)
         ip_address = _request_attr(request, "axes_ip_address", get_client_ip_address)
         user_agent = _request_attr(request, "axes_user_agent", get_client_user_agent)
+        prefix = axes_redis_settings.key_prefix
+        memo = _keys_memo(request, prefix, username, ip_address, user_agent)
+        if memo is not None and memo[0] in memo[1]:
+            return list(memo[1][memo[0]])
         parameter_sets = get_client_parameters(
             username, ip_address, user_agent, request, credentials
         )
-        prefix = axes_redis_settings.key_prefix
-        return list(dict.fromkeys(keys.client_key(prefix, p) for p in parameter_sets))
+        found = list(dict.fromkeys(keys.client_key(prefix, p) for p in parameter_sets))
+        if memo is not None:
+            memo[1][memo[0]] = tuple(found)
+        return found
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         return self.store().failures(self.client_keys(request, credentials))
@@ -127,6 +165,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                 metadata=self._metadata(request, username),
                 admit=True,
                 trail=trail,
+                keep_metadata=axes_redis_settings.metadata,
             )
             admission = guard.Admission(
                 keys=client_keys,
@@ -176,7 +215,8 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             user_locked_out.send("axes", request=request, username=username, ip_address=ip_address)
             return
 
-        client_str = self._client_str(request, metadata)
+        # Only for log lines: not built when the logger would drop them.
+        client_str = self._client_str(request, metadata) if log.isEnabledFor(WARNING) else ""
         if self.is_whitelisted(request, credentials):
             log.info("AXES: Login failed from whitelisted client %s.", client_str)
             return
@@ -197,6 +237,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                     lock_out=self.locks_here(request),
                     metadata=metadata,
                     trail=self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG),
+                    keep_metadata=axes_redis_settings.metadata,
                 )
             except RedisError:
                 if self.outage("recording a failure"):

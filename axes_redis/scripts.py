@@ -1,17 +1,20 @@
-"""The Lua scripts under ``lua/``: read once from the package, run by SHA.
+"""The Lua scripts under ``lua/``: read and hashed once, run by SHA.
 
-redis-py's ``Script`` runs ``EVALSHA`` and, on ``NOSCRIPT`` (after ``SCRIPT
-FLUSH``, a restart or a failover), loads the source and retries, so callers
-never see a cold script cache.
+Each call is one ``EVALSHA``; on ``NOSCRIPT`` (after ``SCRIPT FLUSH``, a restart
+or a failover) the source is loaded and the call retried, as redis-py's
+``Script`` does, so callers never see a cold script cache.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Sequence
 from importlib.resources import files
 from typing import Any
 
+from redis.client import Pipeline
+from redis.exceptions import NoScriptError
 from redis.typing import EncodableT, KeyT
 
 RECORD_FAILURE = "record_failure"
@@ -25,12 +28,25 @@ def source(name: str) -> bytes:
     return (files("axes_redis") / "lua" / f"{name}.lua").read_bytes()
 
 
+@functools.cache
+def sha(name: str) -> str:
+    """SHA-1 of the script, the name Redis caches it under (what ``EVALSHA`` takes)."""
+    return hashlib.sha1(source(name)).hexdigest()
+
+
 def run(client: Any, name: str, keys: Sequence[KeyT], args: Sequence[EncodableT]) -> Any:
     """Run one script in one round trip.
 
-    ``register_script`` only hashes the cached source (no I/O), so registering on
-    the client at hand keeps this correct for clients that Django's ``RedisCache``
-    builds per call as well as for cluster clients.
+    Nothing is kept per client: the SHA is a property of the script alone, so
+    this is correct for the clients that Django's ``RedisCache`` builds per call,
+    for cluster clients (``EVALSHA`` is routed by its keys, ``SCRIPT LOAD`` goes to
+    every primary) and after a failover. A pipeline goes through redis-py's
+    ``Script``, which makes the pipeline load the script before it executes.
     """
-    script = client.register_script(source(name))
-    return script(keys=keys, args=args)
+    if isinstance(client, Pipeline):
+        return client.register_script(source(name))(keys=keys, args=args, client=client)
+    try:
+        return client.evalsha(sha(name), len(keys), *keys, *args)
+    except NoScriptError:
+        client.script_load(source(name))
+        return client.evalsha(sha(name), len(keys), *keys, *args)

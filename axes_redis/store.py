@@ -98,21 +98,26 @@ class AttemptStore:
         metadata: Mapping[str, object],
         admit: bool = False,
         trail: Trail | None = None,
+        keep_metadata: bool = True,
     ) -> FailureResult:
         """Count one failure on every key and decide the lockout, in one script call.
 
         With ``admit`` the count is a guess asking to be evaluated: it is refused,
         and nothing is written, once the limit has been reached. With ``trail`` the
         counted attempt is also appended to the login trail, inside the same call.
+        Without ``keep_metadata`` (``AXES_REDIS_METADATA = False``) the keys get
+        only ``failures``, ``first``, ``last`` and ``limit``; the trail entry still
+        gets who and where.
         """
-        fields = _metadata_args(metadata)
         inline = trail is not None and not self.is_cluster
+        fields = _metadata_args(metadata) if keep_metadata or inline else []
         args: list[Any] = [
             cooloff_milliseconds(cooloff),
             int(limit),
             "1" if lock_out else "0",
             "admit" if admit else "record",
             trail.maxlen if inline and trail else "",
+            "1" if keep_metadata else "0",
             *fields,
         ]
         stream = [trail.key] if inline and trail else []

@@ -16,12 +16,14 @@
 --             "admit": count only while below the limit (a guess asking to be
 --             evaluated; refused without any write once the limit is reached)
 -- ARGV[5]     approximate MAXLEN of the trail stream, or "" for no trail entry
--- ARGV[6..]   field/value pairs stored on every key for operators (username,
---             ip_address, user_agent, path_info), already capped in length; the
---             trail entry gets them too, after event=failure and locked_out=0|1
+-- ARGV[6]     "1" to store the ARGV[7..] pairs on every key too, "0" to give
+--             them to the trail entry only (AXES_REDIS_METADATA = False)
+-- ARGV[7..]   field/value pairs for operators (username, ip_address, user_agent,
+--             path_info), already capped in length: stored on every key (ARGV[6]),
+--             and given to the trail entry after event=failure and locked_out=0|1
 --
 -- Hash fields written: failures (HINCRBY), first and last (Unix ms, server clock),
--- limit, and the ARGV[6..] pairs.
+-- limit, and (ARGV[6] = "1") the ARGV[7..] pairs.
 --
 -- Returns {failures, counted, locked, trail_id}: the highest failure count over
 -- the client keys after this call, 1 if this call counted (always for "record"),
@@ -61,7 +63,11 @@ for i = 1, clients do
     highest = failures
   end
   redis.call('HSETNX', key, 'first', now)
-  redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 6))
+  if ARGV[6] == '1' then
+    redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 7))
+  else
+    redis.call('HSET', key, 'last', now, 'limit', ARGV[2])
+  end
   if cooloff == '' then
     redis.call('PERSIST', key)
   else
@@ -73,6 +79,6 @@ local locked = (lock_out and highest >= limit) and 1 or 0
 local trail_id = ''
 if trail_maxlen ~= '' then
   trail_id = redis.call('XADD', KEYS[#KEYS], 'MAXLEN', '~', trail_maxlen, '*',
-    'event', 'failure', 'locked_out', tostring(locked), unpack(ARGV, 6))
+    'event', 'failure', 'locked_out', tostring(locked), unpack(ARGV, 7))
 end
 return {highest, 1, locked, trail_id}

@@ -44,7 +44,7 @@ def record(
     Returns {failures, counted, locked}; the trail ID (always "" here) is checked
     to be empty and dropped.
     """
-    args = [cooloff, str(limit), lock_out, mode, "", *metadata]
+    args = [cooloff, str(limit), lock_out, mode, "", "1", *metadata]
     *result, trail_id = scripts.run(client, scripts.RECORD_FAILURE, client_keys, args)
     assert trail_id == b""
     return [int(v) for v in result]

@@ -1,0 +1,85 @@
+"""``AXES_REDIS_METADATA = False``: the smallest keys, and what operators still see.
+
+Driven through the real login path (Django's LoginView behind AxesMiddleware and
+AxesStandaloneBackend) against a real Redis, on both flows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from axes_redis import clients, keys
+
+pytestmark = pytest.mark.django_db
+
+PREFIX = "axes"
+WRONG = "wrong-password-do-not-store"
+
+
+@pytest.fixture(params=["guard", "classic"])
+def flow(request: pytest.FixtureRequest, settings: Any) -> str:
+    settings.AXES_REDIS_PARALLEL_GUARD = request.param == "guard"
+    settings.AXES_FAILURE_LIMIT = 3
+    return str(request.param)
+
+
+def post(client: Client, username: str = "alice") -> int:
+    response = client.post(
+        "/login/", {"username": username, "password": WRONG}, HTTP_USER_AGENT="meta-ua"
+    )
+    return int(response.status_code)
+
+
+def test_without_metadata_keys_hold_only_the_counters(redis_db, client, settings, flow):
+    """Sites tracking millions of clients must be able to drop who/where from each key."""
+    settings.AXES_REDIS_METADATA = False
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+    assert [post(client) for _ in range(3)] == [200, 200, 429]
+
+    both = {"ip_address": "127.0.0.1", "username": "alice"}
+    for parameters in ({"ip_address": "127.0.0.1"}, both):
+        fields = redis_db.hgetall(keys.client_key(PREFIX, parameters))
+        assert sorted(fields) == [b"failures", b"first", b"last", b"limit"]
+        assert fields[b"failures"] == b"3"
+        assert fields[b"limit"] == b"3"
+
+
+def test_without_metadata_readers_take_who_from_the_key(redis_db, client, settings, flow):
+    """The admin and the command still show the username and IP a key was built from."""
+    settings.AXES_REDIS_METADATA = False
+    settings.AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+    assert [post(client) for _ in range(3)] == [200, 200, 429]
+
+    found = {t.parameter_set: t for t in clients.find(redis_db, PREFIX, username="alice")}
+    both, alone = found["ip_address+username"], found["username"]
+    assert (both.username, both.ip_address, both.locked) == ("alice", "127.0.0.1", True)
+    assert (alone.username, alone.ip_address, alone.failures) == ("alice", None, 3)
+    assert both.user_agent is None
+    assert both.path_info is None
+
+
+def test_without_metadata_the_trail_still_says_who_and_where(redis_db, client, settings, flow):
+    """The failure log must not lose who/where because the keys dropped them."""
+    settings.AXES_REDIS_METADATA = False
+    settings.AXES_ENABLE_ACCESS_FAILURE_LOG = True
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+    post(client)
+
+    [(_, entry)] = redis_db.xrange(keys.trail_key(PREFIX))
+    assert entry[b"username"] == b"alice"
+    assert entry[b"user_agent"] == b"meta-ua"
+    assert entry[b"path_info"] == b"/login/"
+    fields = redis_db.hgetall(keys.client_key(PREFIX, {"ip_address": "127.0.0.1"}))
+    assert sorted(fields) == [b"failures", b"first", b"last", b"limit"]
+
+
+def test_metadata_is_kept_by_default(redis_db, client, settings, flow):
+    """The default keeps the last failure's who and where on the key, for redis-cli."""
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+    post(client)
+    fields = redis_db.hgetall(keys.client_key(PREFIX, {"ip_address": "127.0.0.1"}))
+    assert fields[b"username"] == b"alice"
+    assert fields[b"user_agent"] == b"meta-ua"
