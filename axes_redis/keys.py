@@ -43,6 +43,9 @@ DIGEST_MARK = "#"
 _SAFE = "@:+/"
 _FIELD_SEP = "|"
 _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+"""Dotted quads exactly as ``str(IPv4Address(...))`` writes them (no leading zeros)."""
 
 
 def glob_escape(text: str) -> str:
@@ -55,7 +58,13 @@ def glob_escape(text: str) -> str:
 
 
 def canonical_ip(value: str) -> str:
-    """One spelling per address, so ``::ffff:1.2.3.4`` and ``1.2.3.4`` are one client."""
+    """One spelling per address, so ``::ffff:1.2.3.4`` and ``1.2.3.4`` are one client.
+
+    An address already in canonical IPv4 form, what nearly every request carries,
+    is returned without ``ipaddress`` parsing it (some 6 us per failed login).
+    """
+    if _CANONICAL_IPV4.fullmatch(value):
+        return value
     try:
         address = ipaddress.ip_address(value.strip())
     except ValueError:

@@ -293,6 +293,35 @@ def test_ip_spellings_share_one_key(group):
     assert len({keys.parameter_pattern(PREFIX, "ip_address", ip) for ip in group}) == 1
 
 
+def _parsed_ip(value: str) -> str:
+    """canonical_ip without its fast path: what ``ipaddress`` makes of the value."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return value
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+octet_spellings = st.one_of(
+    st.integers(0, 300).map(str),
+    st.integers(0, 300).map(lambda n: f"0{n}"),
+    st.sampled_from(["", "-1", "+1", "1 ", "\u0661", "0x1"]),
+)
+
+
+@given(st.lists(octet_spellings, min_size=3, max_size=5), st.sampled_from([".", ":", "\n"]))
+def test_canonical_ip_fast_path_agrees_with_ipaddress(parts, sep):
+    """The IPv4 shortcut must never keep a spelling that ``ipaddress`` would rewrite
+    (a leading zero, an out-of-range octet, a Unicode digit), or one respelling could
+    open a fresh counter."""
+    value = sep.join(parts)
+    assert keys.canonical_ip(value) == _parsed_ip(value)
+
+
 def test_canonical_ip_values():
     """IPv4-mapped IPv6 and IPv6 spellings collapse; near-miss addresses stay apart."""
     assert keys.canonical_ip("::ffff:1.2.3.4") == "1.2.3.4"
