@@ -44,6 +44,8 @@ def _request_attr(request: HttpRequest, name: str, fallback: Any) -> Any:
 
 
 _KEYS_MEMO = "axes_redis_keys"
+_ASK = object()
+"""``client_keys``' default for ``username``: resolve it from the request and credentials."""
 
 
 def _keys_memo(
@@ -94,14 +96,22 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             keys.trail_key(axes_redis_settings.key_prefix), axes_redis_settings.trail_maxlen
         )
 
-    def client_keys(self, request: HttpRequest, credentials: dict[str, Any] | None) -> list[str]:
+    def client_keys(
+        self,
+        request: HttpRequest,
+        credentials: dict[str, Any] | None,
+        username: Any = _ASK,
+    ) -> list[str]:
         """One key per lockout parameter set, from django-axes' own parameter helpers.
 
         A failed login asks twice (the check, then the failure): with
         ``AXES_LOCKOUT_PARAMETERS`` a plain list the keys depend only on the
         username, IP and user agent, so the request keeps them for the second ask.
+        A caller that already resolved ``username`` passes it: the helper behind it
+        (callables, lazy settings, debug logging) costs more than the key itself.
         """
-        username = get_client_username(request, credentials)
+        if username is _ASK:
+            username = get_client_username(request, credentials)
         ip_address = _request_attr(request, "axes_ip_address", get_client_ip_address)
         user_agent = _request_attr(request, "axes_user_agent", get_client_user_agent)
         prefix = axes_redis_settings.key_prefix
@@ -150,10 +160,10 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         if not (settings.AXES_LOCK_OUT_AT_FAILURE and axes_redis_settings.parallel_guard):
             return bool(super().is_locked(request, credentials))
         username = get_client_username(request, credentials)
-        if get_lockout_parameters(request, credentials) == ["username"] and username is None:
+        if username is None and get_lockout_parameters(request, credentials) == ["username"]:
             return bool(super().is_locked(request, credentials))
 
-        client_keys = tuple(self.client_keys(request, credentials))
+        client_keys = tuple(self.client_keys(request, credentials, username))
         admission = guard.admissions(request).get(client_keys)
         if admission is None:
             trail = self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG)
@@ -197,7 +207,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             return
 
         username = get_client_username(request, credentials)
-        if get_lockout_parameters(request, credentials) == ["username"] and username is None:
+        if username is None and get_lockout_parameters(request, credentials) == ["username"]:
             log.warning(
                 "AXES: Username is None and username is the only one lockout parameter, "
                 "new record will NOT be created."
@@ -222,7 +232,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             return
 
         limit = get_failure_limit(request, credentials)
-        client_keys = tuple(self.client_keys(request, credentials))
+        client_keys = tuple(self.client_keys(request, credentials, username))
         admission = guard.admissions(request).get(client_keys)
         if admission is not None and admission.admitted:
             # The check already counted this guess: the failure settles it, no write.
