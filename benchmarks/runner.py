@@ -34,6 +34,7 @@ SCALE_SETTLE_OPS = 500
 SCALE_SETTLE_SECONDS = 2.0
 
 FLOOR_SCRIPT = "redis.call('INCR', KEYS[1]) redis.call('PEXPIRE', KEYS[1], ARGV[1]) return 1"
+FLOOR_GET_KEY = "bench:floor:get"
 
 
 # --------------------------------------------------------------------------- clients
@@ -69,24 +70,23 @@ def summary(latencies_ns: list[int]) -> dict[str, float]:
     }
 
 
-def timed_rounds(
-    rounds: int, ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any]
+def timed_round(
+    ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any]
 ) -> dict[str, Any]:
-    """``rounds`` rounds of ``ops`` timed calls ``op(prepare(i))``; medians over rounds.
-
-    Only ``op`` is inside the timer (request building is not).
-    """
-    results = []
+    """One round of ``ops`` timed calls ``op(prepare(i))``; only ``op`` is inside the timer."""
     clock = time.perf_counter_ns
-    for _ in range(rounds):
-        gc.collect()
-        latencies = []
-        for i in range(ops):
-            arg = prepare(i)
-            start = clock()
-            op(arg)
-            latencies.append(clock() - start)
-        results.append(summary(latencies))
+    gc.collect()
+    latencies = []
+    for i in range(ops):
+        arg = prepare(i)
+        start = clock()
+        op(arg)
+        latencies.append(clock() - start)
+    return summary(latencies)
+
+
+def over_rounds(results: list[dict[str, Any]], ops: int) -> dict[str, Any]:
+    """Medians over rounds of each round's figures, with the rounds kept."""
     figure: dict[str, Any] = {
         key: statistics.median([r[key] for r in results])
         for key in ("ops_s", "mean_us", "p50_us", "p99_us")
@@ -94,6 +94,13 @@ def timed_rounds(
     figure["ops_per_round"] = ops
     figure["rounds"] = results
     return figure
+
+
+def timed_rounds(
+    rounds: int, ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """``rounds`` rounds of :func:`timed_round`; medians over rounds."""
+    return over_rounds([timed_round(ops, prepare, op) for _ in range(rounds)], ops)
 
 
 PROFILE_BUCKETS = [
@@ -129,14 +136,14 @@ def run_floor(params: dict[str, Any], url: str) -> dict[str, Any]:
     """Bare redis-py: one EVALSHA of INCR+PEXPIRE, and one GET, per call."""
     client = redis.Redis.from_url(url)
     sha = client.script_load(FLOOR_SCRIPT)
-    client.set("bench:floor:get", b"1")
+    client.set(FLOOR_GET_KEY, b"1")
     counter = iter(range(10**9))
 
     def evalsha(_: Any) -> None:
         client.evalsha(sha, 1, f"bench:floor:{next(counter)}", 3_600_000)
 
     def get(_: Any) -> None:
-        client.get("bench:floor:get")
+        client.get(FLOOR_GET_KEY)
 
     for _ in range(200):  # warm the connection and the script cache
         evalsha(None)
@@ -162,6 +169,8 @@ class Bench:
         self.url = url
         self.redis = redis.Redis.from_url(url)
         self.limit = params["limit"]
+        self.reference = False
+        """True while a same-window reference (AxesDummyHandler) runs: figures don't count it."""
 
         from django.test import RequestFactory
 
@@ -237,10 +246,82 @@ class Bench:
 
     # -- figures
 
+    def paired_rounds(
+        self, ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any], floor: str
+    ) -> dict[str, Any]:
+        """Rounds of the subject, each followed by its same-window references.
+
+        The machine's speed drifts by more than the differences measured here
+        (one process ran 2x slower than another minutes apart), so a baseline
+        taken in another process at another time makes a poor reference. For a
+        django-axes subject each round is followed, in this process, by a round
+        of the same operation with ``AxesDummyHandler``; the overhead is the median
+        of the per-round differences. For our handler a round of the bare
+        ``floor`` command at login pace follows too (:meth:`paced_floor`).
+        """
+        rounds = self.params["rounds"]
+        pair = self.subject.kind == "axes" and self.subject.name != "baseline"
+        paced = self.subject.name.startswith("ours")
+        mine: list[dict[str, Any]] = []
+        base: list[dict[str, Any]] = []
+        floors: list[dict[str, Any]] = []
+        for _ in range(rounds):
+            mine.append(timed_round(ops, prepare, op))
+            if pair:
+                with self.dummy_handler():
+                    base.append(timed_round(ops, prepare, op))
+            if paced:
+                floors.append(self.paced_floor(ops, prepare, op, floor))
+        figure = over_rounds(mine, ops)
+        if base:
+            figure["same_window"] = {
+                "baseline_p50_us": statistics.median([r["p50_us"] for r in base]),
+                "overhead_p50_us": statistics.median(
+                    [m["p50_us"] - b["p50_us"] for m, b in zip(mine, base, strict=True)]
+                ),
+                "baseline_rounds": base,
+            }
+        if floors:
+            figure["paced_floor"] = {
+                "command": floor,
+                **over_rounds(floors, ops),
+            }
+        return figure
+
+    def paced_floor(
+        self, ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any], command: str
+    ) -> dict[str, Any]:
+        """The bare ``command`` (the floor's EVALSHA or GET) timed at the pace of a login.
+
+        On this VM a round trip costs more the longer the client worked since the
+        last one (measured: ~110 us back to back, ~210 us after 1 ms of Python,
+        ~330 us after 2 ms), because the idle Redis side has to be woken up. A
+        handler's one round trip comes after a whole login's worth of work, so its
+        floor is taken the same way: each bare call follows one untimed operation
+        with ``AxesDummyHandler``; only the bare call is timed.
+        """
+        sha = self.redis.script_load(FLOOR_SCRIPT)
+        self.redis.set(FLOOR_GET_KEY, b"1")
+        calls = {
+            "evalsha": lambda i: self.redis.evalsha(sha, 1, f"bench:floor:{i}", 60_000),
+            "get": lambda i: self.redis.get(FLOOR_GET_KEY),
+        }
+        call = calls[command]
+        clock = time.perf_counter_ns
+        gc.collect()
+        latencies = []
+        with self.dummy_handler():
+            for i in range(ops):
+                op(prepare(i))
+                start = clock()
+                call(i)
+                latencies.append(clock() - start)
+        return summary(latencies)
+
     def fig_failed_login(self) -> dict[str, Any]:
         p = self.params
-        figure = timed_rounds(
-            p["rounds"], p["login_ops"], lambda i: self.request(*CLIENTS.next()), self.failed_login
+        figure = self.paired_rounds(
+            p["login_ops"], lambda i: self.request(*CLIENTS.next()), self.failed_login, "evalsha"
         )
         figure["distinct_clients"] = p["rounds"] * p["login_ops"]
         return figure
@@ -250,10 +331,12 @@ class Bench:
         allowed = []
 
         def op(request: Any) -> None:
-            allowed.append(self.check(request))
+            answer = self.check(request)
+            if not self.reference:
+                allowed.append(answer)
 
-        figure = timed_rounds(
-            p["rounds"], p["check_ops"], lambda i: self.request(*CLIENTS.next()), op
+        figure = self.paired_rounds(
+            p["check_ops"], lambda i: self.request(*CLIENTS.next()), op, "get"
         )
         figure["all_allowed"] = all(allowed)
         return figure
@@ -267,14 +350,14 @@ class Bench:
         refused = []
 
         def op(request: Any) -> None:
-            refused.append(not self.check(request))
+            answer = self.check(request)
+            if not self.reference:
+                refused.append(not answer)
 
-        figure = timed_rounds(
-            p["rounds"],
-            p["check_ops"],
-            lambda i: self.request(*locked_clients[i % len(locked_clients)]),
-            op,
-        )
+        def locked(i: int) -> Any:
+            return self.request(*locked_clients[i % len(locked_clients)])
+
+        figure = self.paired_rounds(p["check_ops"], locked, op, "get")
         figure["all_refused"] = all(refused)
         figure["locked_clients"] = len(locked_clients)
         return figure
@@ -493,9 +576,11 @@ class Bench:
 
         with override_settings(AXES_HANDLER="axes.handlers.dummy.AxesDummyHandler"):
             AxesProxyHandler.get_implementation(force=True)
+            self.reference = True
             try:
                 yield
             finally:
+                self.reference = False
                 AxesProxyHandler.implementation = None
         AxesProxyHandler.get_implementation(force=True)
 
