@@ -266,6 +266,16 @@ def markdown(document: dict[str, Any]) -> str:
             f"{floor['evalsha']['ops_s']:,.0f} ops/s); GET p50 {floor['get']['p50_us']:.0f} µs "
             f"(p99 {floor['get']['p99_us']:.0f}, {floor['get']['ops_s']:,.0f} ops/s).",
         ]
+        paced = floor.get("evalsha_after_work", {})
+        if paced:
+            lines.append(
+                "The same EVALSHA after the client kept its CPU busy for a while (untimed): "
+                + ", ".join(
+                    f"{int(gap):,} µs of work → p50 {f['p50_us']:.0f} µs"
+                    for gap, f in sorted(paced.items(), key=lambda kv: int(kv[0]))
+                )
+                + "."
+            )
     for subject in by.values():
         paced = {
             figure: subject[figure]["paced_floor"]

@@ -35,6 +35,9 @@ SCALE_SETTLE_SECONDS = 2.0
 
 FLOOR_SCRIPT = "redis.call('INCR', KEYS[1]) redis.call('PEXPIRE', KEYS[1], ARGV[1]) return 1"
 FLOOR_GET_KEY = "bench:floor:get"
+FLOOR_PACING_US = [0, 250, 500, 1000, 2000]
+"""Client work (busy loop, untimed) before each bare EVALSHA of the pacing figure."""
+FLOOR_PACING_OPS = 500
 
 
 # --------------------------------------------------------------------------- clients
@@ -152,9 +155,20 @@ def run_floor(params: dict[str, Any], url: str) -> dict[str, Any]:
     result = {
         "evalsha": timed_rounds(rounds, ops, lambda i: None, evalsha),
         "get": timed_rounds(rounds, ops, lambda i: None, get),
+        "evalsha_after_work": {
+            str(gap): timed_rounds(rounds, FLOOR_PACING_OPS, lambda i, gap=gap: busy(gap), evalsha)
+            for gap in FLOOR_PACING_US
+        },
     }
     client.flushdb()
     return result
+
+
+def busy(microseconds: int) -> None:
+    """Keep the client's CPU busy, as a login's Python would be, between round trips."""
+    end = time.perf_counter_ns() + microseconds * 1000
+    while time.perf_counter_ns() < end:
+        pass
 
 
 # --------------------------------------------------------------------------- subject
@@ -293,9 +307,9 @@ class Bench:
     ) -> dict[str, Any]:
         """The bare ``command`` (the floor's EVALSHA or GET) timed at the pace of a login.
 
-        On this VM a round trip costs more the longer the client worked since the
-        last one (measured: ~110 us back to back, ~210 us after 1 ms of Python,
-        ~330 us after 2 ms), because the idle Redis side has to be woken up. A
+        On a VM a round trip can cost more the longer the client worked since the
+        last one (the floor's ``evalsha_after_work`` figure shows how much here),
+        because the idle Redis side has to be woken up. A
         handler's one round trip comes after a whole login's worth of work, so its
         floor is taken the same way: each bare call follows one untimed operation
         with ``AxesDummyHandler``; only the bare call is timed.
