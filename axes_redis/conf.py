@@ -6,6 +6,7 @@ django-axes' settings (``AXES_FAILURE_LIMIT`` and friends) are read through
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,23 +29,33 @@ class AxesRedisSettings:
     some 2 us per read, and a failed login reads half a dozen of them. So each
     value is kept once read, and forgotten when ``setting_changed`` (sent by
     ``override_settings`` and pytest-django's ``settings``) names an ``AXES_``
-    setting: the same contract as reading at call time.
+    setting. A change Django does not announce (assigning to ``settings``
+    outside ``override_settings``) is seen after the next announced one.
     """
 
     def __init__(self) -> None:
         self._values: dict[str, Any] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
 
     def _read(self, name: str, default: object, convert: Callable[[Any], T]) -> T:
         try:
             return self._values[name]  # type: ignore[no-any-return]
         except KeyError:
-            value = self._values[name] = convert(getattr(settings, name, default))
+            generation = self._generation
+            value = convert(getattr(settings, name, default))
+            with self._lock:
+                # A change announced while this thread was reading wins.
+                if generation == self._generation:
+                    self._values[name] = value
             return value
 
     def forget(self, *, setting: str = "", **kwargs: Any) -> None:
         """``setting_changed`` receiver: drop what was read, if it may be stale."""
         if setting.startswith("AXES_"):
-            self._values.clear()
+            with self._lock:
+                self._generation += 1
+                self._values.clear()
 
     @property
     def key_prefix(self) -> str:
@@ -87,7 +98,7 @@ class AxesRedisSettings:
     def metadata(self) -> bool:
         """``AXES_REDIS_METADATA``: store who and where of the last failure on each key.
 
-        ``False`` keeps only ``failures``, ``first``, ``last`` and ``limit`` per
+        ``False`` keeps only ``failures``, ``last`` and ``limit`` per
         tracked client, for sites that track many clients and want the smallest
         keys; who and where then live in the login trail only (when it is on).
         """

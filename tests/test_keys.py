@@ -313,12 +313,20 @@ octet_spellings = st.one_of(
 )
 
 
-@given(st.lists(octet_spellings, min_size=3, max_size=5), st.sampled_from([".", ":", "\n"]))
-def test_canonical_ip_fast_path_agrees_with_ipaddress(parts, sep):
+padding = st.sampled_from(["", " ", "\n", "\t"])
+
+
+@given(
+    st.lists(octet_spellings, min_size=3, max_size=5),
+    st.sampled_from([".", ":", "\n"]),
+    padding,
+    padding,
+)
+def test_canonical_ip_fast_path_agrees_with_ipaddress(parts, sep, before, after):
     """The IPv4 shortcut must never keep a spelling that ``ipaddress`` would rewrite
-    (a leading zero, an out-of-range octet, a Unicode digit), or one respelling could
-    open a fresh counter."""
-    value = sep.join(parts)
+    (a leading zero, an out-of-range octet, a Unicode digit, surrounding whitespace),
+    or one respelling could open a fresh counter."""
+    value = before + sep.join(parts) + after
     assert keys.canonical_ip(value) == _parsed_ip(value)
 
 
