@@ -106,7 +106,7 @@ class AttemptStore:
         and nothing is written, once the limit has been reached. With ``trail`` the
         counted attempt is also appended to the login trail, inside the same call.
         Without ``keep_metadata`` (``AXES_REDIS_METADATA = False``) the keys get
-        only ``failures``, ``first``, ``last`` and ``limit``; the trail entry still
+        only ``failures``, ``last`` and ``limit``; the trail entry still
         gets who and where.
         """
         inline = trail is not None and not self.is_cluster

@@ -16,14 +16,16 @@
 --             "admit": count only while below the limit (a guess asking to be
 --             evaluated; refused without any write once the limit is reached)
 -- ARGV[5]     approximate MAXLEN of the trail stream, or "" for no trail entry
--- ARGV[6]     "1" to store the ARGV[7..] pairs on every key too, "0" to give
---             them to the trail entry only (AXES_REDIS_METADATA = False)
+-- ARGV[6]     "1" to store "first" and the ARGV[7..] pairs on every key too,
+--             "0" to give the pairs to the trail entry only and keep no "first"
+--             (AXES_REDIS_METADATA = False: 16 bytes less per key, which takes
+--             the hash's listpack down one allocator size class)
 -- ARGV[7..]   field/value pairs for operators (username, ip_address, user_agent,
 --             path_info), already capped in length: stored on every key (ARGV[6]),
 --             and given to the trail entry after event=failure and locked_out=0|1
 --
--- Hash fields written: failures (HINCRBY), first and last (Unix ms, server clock),
--- limit, and (ARGV[6] = "1") the ARGV[7..] pairs.
+-- Hash fields written: failures (HINCRBY), last (Unix ms, server clock), limit,
+-- and (ARGV[6] = "1") first (Unix ms, set once per count) and the ARGV[7..] pairs.
 --
 -- Returns {failures, counted, locked, trail_id}: the highest failure count over
 -- the client keys after this call, 1 if this call counted (always for "record"),
@@ -62,8 +64,8 @@ for i = 1, clients do
   if failures > highest then
     highest = failures
   end
-  redis.call('HSETNX', key, 'first', now)
   if ARGV[6] == '1' then
+    redis.call('HSETNX', key, 'first', now)
     redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 7))
   else
     redis.call('HSET', key, 'last', now, 'limit', ARGV[2])

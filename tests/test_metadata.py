@@ -42,7 +42,7 @@ def test_without_metadata_keys_hold_only_the_counters(redis_db, client, settings
     both = {"ip_address": "127.0.0.1", "username": "alice"}
     for parameters in ({"ip_address": "127.0.0.1"}, both):
         fields = redis_db.hgetall(keys.client_key(PREFIX, parameters))
-        assert sorted(fields) == [b"failures", b"first", b"last", b"limit"]
+        assert sorted(fields) == [b"failures", b"last", b"limit"]
         assert fields[b"failures"] == b"3"
         assert fields[b"limit"] == b"3"
 
@@ -73,7 +73,7 @@ def test_without_metadata_the_trail_still_says_who_and_where(redis_db, client, s
     assert entry[b"user_agent"] == b"meta-ua"
     assert entry[b"path_info"] == b"/login/"
     fields = redis_db.hgetall(keys.client_key(PREFIX, {"ip_address": "127.0.0.1"}))
-    assert sorted(fields) == [b"failures", b"first", b"last", b"limit"]
+    assert sorted(fields) == [b"failures", b"last", b"limit"]
 
 
 def test_metadata_is_kept_by_default(redis_db, client, settings, flow):
