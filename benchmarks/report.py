@@ -9,10 +9,10 @@ NOTES = [
     "Every subject uses the MD5 password hasher and the same LOGGING (every logger to a "
     "NullHandler at INFO: records are built, nothing is written); Django's own tables "
     "(users, sessions) are on one SQLite file (IMMEDIATE transactions) in every subject.",
-    "Timings are medians over the rounds of each round's p50/p99. Overhead of failed_login "
-    "and the checks = median over rounds of (subject p50 - p50 of a round of the same "
-    "operation with AxesDummyHandler run right after it in the same process); for e2e_login "
-    "and django-defender, which has no django-axes to swap, subject p50 - the baseline "
+    "Timings are medians over the rounds of each round's p50/p99. Overhead = median over "
+    "rounds of (subject p50 - p50 of a round of the same operation with AxesDummyHandler, "
+    "run in the same process right after it, or right before it every other round); for "
+    "django-defender, which has no django-axes to swap, subject p50 - the baseline "
     "subject's p50. Only the operation is timed, not building its request.",
     "floor: the bare redis-py EVALSHA (INCR+PEXPIRE) and GET, back to back in a process of "
     "their own, and, for our handler, the same calls at login pace: each bare call follows "
@@ -56,20 +56,20 @@ def derive(document: dict[str, Any]) -> dict[str, Any]:
     baseline = by.get("baseline")
     floor = by.get("floor", {}).get("floor") if _ok(by.get("floor")) else None
     overheads: dict[str, dict[str, float]] = {}
-    if _ok(baseline):
-        assert baseline is not None
-        for name, subject in by.items():
-            if name in ("floor",) or not _ok(subject):
-                continue
-            row = {}
-            for figure in ("failed_login", "check_clean", "check_locked", "e2e_login"):
-                same_window = subject.get(figure, {}).get("same_window")
+    for name, subject in by.items():
+        if name in ("floor",) or not _ok(subject):
+            continue
+        row = {}
+        for figure in ("failed_login", "check_clean", "check_locked", "e2e_login"):
+            same_window = subject.get(figure, {}).get("same_window")
+            if same_window:
+                row[figure] = float(same_window["overhead_p50_us"])
+            elif _ok(baseline):
+                assert baseline is not None
                 mine, base = _p50(subject, figure), _p50(baseline, figure)
-                if same_window:
-                    row[figure] = float(same_window["overhead_p50_us"])
-                elif mine is not None and base is not None:
+                if mine is not None and base is not None:
                     row[figure] = mine - base
-            overheads[name] = row
+        overheads[name] = row
     targets: list[dict[str, Any]] = []
 
     def target(name: str, subject: str, measured: float | None, limit: float, text: str) -> None:

@@ -261,7 +261,11 @@ class Bench:
     # -- figures
 
     def paired_rounds(
-        self, ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any], floor: str
+        self,
+        ops: int,
+        prepare: Callable[[int], Any],
+        op: Callable[[Any], Any],
+        floor: str | None = None,
     ) -> dict[str, Any]:
         """Rounds of the subject, each followed by its same-window references.
 
@@ -271,7 +275,7 @@ class Bench:
         django-axes subject each round is followed, in this process, by a round
         of the same operation with ``AxesDummyHandler``; the overhead is the median
         of the per-round differences. For our handler a round of the bare
-        ``floor`` command at login pace follows too (:meth:`paced_floor`).
+        ``floor`` command (if given) at login pace follows too (:meth:`paced_floor`).
         """
         rounds = self.params["rounds"]
         pair = self.subject.kind == "axes" and self.subject.name != "baseline"
@@ -279,12 +283,20 @@ class Bench:
         mine: list[dict[str, Any]] = []
         base: list[dict[str, Any]] = []
         floors: list[dict[str, Any]] = []
-        for _ in range(rounds):
+
+        def reference() -> None:
+            with self.dummy_handler():
+                base.append(timed_round(ops, prepare, op))
+
+        for number in range(rounds):
+            # Every other pair runs the reference first, so drift within a pair
+            # does not bias every difference the same way.
+            if pair and number % 2:
+                reference()
             mine.append(timed_round(ops, prepare, op))
-            if pair:
-                with self.dummy_handler():
-                    base.append(timed_round(ops, prepare, op))
-            if paced:
+            if pair and not number % 2:
+                reference()
+            if paced and floor:
                 floors.append(self.paced_floor(ops, prepare, op, floor))
         figure = over_rounds(mine, ops)
         if base:
@@ -394,10 +406,11 @@ class Bench:
                 REMOTE_ADDR=ip,
                 HTTP_USER_AGENT=USER_AGENT,
             )
-            statuses[response.status_code] += 1
+            if not self.reference:
+                statuses[response.status_code] += 1
 
         op(prepare(0))
-        figure = timed_rounds(p["rounds"], p["e2e_ops"], prepare, op)
+        figure = self.paired_rounds(p["e2e_ops"], prepare, op)
         figure["statuses"] = {str(k): v for k, v in statuses.items()}
         return figure
 
