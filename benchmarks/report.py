@@ -191,11 +191,62 @@ def derive(document: dict[str, Any]) -> dict[str, Any]:
                     f"{_us(lo)} -> {_us(hi)} (p50 total {low[figure]['p50_us']:.0f} -> "
                     f"{high[figure]['p50_us']:.0f} us)",
                 )
-    return {"overhead_us": overheads, "targets": targets}
+                lo_floor = low[figure].get("paced_floor", {}).get("p50_us")
+                hi_floor = high[figure].get("paced_floor", {}).get("p50_us")
+                if lo_floor and hi_floor:
+                    target(
+                        f"flat {figure} overhead from {int(levels[0]):,} to {int(levels[-1]):,} "
+                        "tracked clients (within 10%), in units of the same level's bare "
+                        "round trip at login pace",
+                        ours,
+                        ratio(hi / hi_floor, lo / lo_floor),
+                        1.10,
+                        f"{lo / lo_floor:.2f} -> {hi / hi_floor:.2f} x the bare round trip "
+                        f"({lo_floor:.0f} -> {hi_floor:.0f} us)",
+                    )
+    return {"overhead_us": overheads, "targets": targets, "drift": drift(by)}
+
+
+DRIFT_TOLERANCE = 1.25
+"""How much slower or faster a subject's same-window baseline may be than the baseline's."""
+
+
+def drift(by: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Subjects that ran while the machine was much slower or faster than for the baseline.
+
+    Every same-window reference runs the very same AxesDummyHandler operation as
+    the baseline subject, so their ratio is the machine's speed at the time: a
+    shared VM can halve its speed for minutes. Such a subject's own figures (and
+    ratios of them to other subjects') are then not comparable; the ratios within
+    its own process (to its paced floor, its scale levels) still are.
+    """
+    baseline = by.get("baseline")
+    if not _ok(baseline):
+        return []
+    assert baseline is not None
+    reference = _p50(baseline, "failed_login")
+    found = []
+    for name, subject in by.items():
+        same_window = subject.get("failed_login", {}).get("same_window") if _ok(subject) else None
+        if not same_window or not reference:
+            continue
+        speed = float(same_window["baseline_p50_us"]) / reference
+        if not 1 / DRIFT_TOLERANCE <= speed <= DRIFT_TOLERANCE:
+            found.append(
+                {
+                    "subject": name,
+                    "slowdown": speed,
+                    "same_window_baseline_p50_us": same_window["baseline_p50_us"],
+                    "baseline_p50_us": reference,
+                }
+            )
+    return found
 
 
 def _scale_overhead(figure: dict[str, Any], run_baseline: float | None) -> float:
     """The same-window overhead (runs from now on), else p50 minus the run's baseline."""
+    if "same_window" in figure:
+        return float(figure["same_window"]["overhead_p50_us"])
     if "overhead_p50_us" in figure:
         return float(figure["overhead_p50_us"])
     return float(figure["p50_us"]) - (run_baseline or 0.0)
@@ -348,21 +399,26 @@ def markdown(document: dict[str, Any]) -> str:
             "",
             f"Scale ({subject['label']}; clients pre-seeded with pipelined HSET+PEXPIRE; "
             "each round paired with a round of AxesDummyHandler in the same process, "
-            "overhead = median of the per-round differences):",
+            "overhead = median of the per-round differences; bare = the bare EVALSHA / GET "
+            "at login pace, same level):",
             "",
             "| tracked clients | failed login p50 µs | same-window baseline µs | overhead µs "
-            "| check p50 µs | same-window baseline µs | overhead µs | seeding s |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| bare EVALSHA µs | check p50 µs | same-window baseline µs | overhead µs "
+            "| bare GET µs | seeding s |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for level in sorted(scale, key=int):
             s = scale[level]
             cells = []
             for figure in ("failed_login", "check_clean"):
                 run_base = _p50(base, figure) if _ok(base) else None
+                found = s[figure]
+                same_window = found.get("same_window", found)
                 cells += [
-                    _num(s[figure]["p50_us"]),
-                    _num(s[figure].get("baseline_p50_us", run_base)),
-                    _num(_scale_overhead(s[figure], run_base)),
+                    _num(found["p50_us"]),
+                    _num(same_window.get("baseline_p50_us", run_base)),
+                    _num(_scale_overhead(found, run_base)),
+                    _num(found.get("paced_floor", {}).get("p50_us")),
                 ]
             row = [f"{s['tracked_at_start']:,}", *cells, f"{s['seed_seconds']:.1f}"]
             lines.append("| " + " | ".join(row) + " |")
@@ -387,6 +443,14 @@ def markdown(document: dict[str, Any]) -> str:
                     f"- WARNING {subject['label']}: race C={c}: {race['errors']} attackers "
                     f"failed with an error, first: {race['first_error']}"
                 )
+    for found in document["derived"].get("drift", []):
+        lines.append(
+            f"- WARNING {by[found['subject']]['label']}: ran while the machine was "
+            f"{found['slowdown']:.2f}x as slow as for the baseline subject (the same "
+            f"AxesDummyHandler failed login: p50 {found['same_window_baseline_p50_us']:.0f} µs "
+            f"vs {found['baseline_p50_us']:.0f} µs); compare its figures with other subjects' "
+            "with care."
+        )
     problems = [s for s in document["subjects"] if s.get("status") != "ok"]
     for s in problems:
         lines.append(f"- {s['status'].upper()} {s['label']}: {s.get('reason')}")

@@ -266,6 +266,7 @@ class Bench:
         prepare: Callable[[int], Any],
         op: Callable[[Any], Any],
         floor: str | None = None,
+        rounds: int | None = None,
     ) -> dict[str, Any]:
         """Rounds of the subject, each followed by its same-window references.
 
@@ -277,7 +278,7 @@ class Bench:
         of the per-round differences. For our handler a round of the bare
         ``floor`` command (if given) at login pace follows too (:meth:`paced_floor`).
         """
-        rounds = self.params["rounds"]
+        rounds = rounds or self.params["rounds"]
         pair = self.subject.kind == "axes" and self.subject.name != "baseline"
         paced = self.subject.name.startswith("ours")
         mine: list[dict[str, Any]] = []
@@ -615,9 +616,11 @@ class Bench:
         """Failed login and check with ``level`` clients tracked, against a same-window baseline.
 
         Levels are minutes apart (seeding 1M keys takes ~30 s) on a shared machine, and
-        drift between them was larger than the 10 % the figure is about. So each round
-        of the subject is followed by a round of django-axes' AxesDummyHandler in this
-        same process, and the overhead is the median over rounds of the difference.
+        drift between them was larger than the 10 % the figure is about. So each level
+        is measured as the headline figures are (:meth:`paired_rounds`): each round
+        beside a round of AxesDummyHandler in this process, and a round of the bare
+        command at login pace, which tells a slower Redis host from a cost of ours
+        that grows with the keyspace.
         Before timing, ``SCALE_SETTLE_OPS`` untimed logins and a pause let Redis finish
         growing its keyspace table (it doubles at 2**20 keys and rehashes
         incrementally; measured: the first 2 s after seeding 1.06M keys were ~20 %
@@ -639,26 +642,13 @@ class Bench:
         time.sleep(SCALE_SETTLE_SECONDS)
         tracked = int(self.redis.dbsize())
 
-        figures: dict[str, Any] = {}
-        for name, op in (("failed_login", self.failed_login), ("check_clean", self.check)):
-            ours: list[dict[str, Any]] = []
-            base: list[dict[str, Any]] = []
-            for _ in range(rounds):
-                ours.append(timed_rounds(1, p["scale_ops"], fresh, op))
-                with self.dummy_handler():
-                    base.append(timed_rounds(1, p["scale_ops"], fresh, op))
-            figure: dict[str, Any] = {
-                key: statistics.median([r[key] for r in ours])
-                for key in ("ops_s", "mean_us", "p50_us", "p99_us")
-            }
-            figure["baseline_p50_us"] = statistics.median([r["p50_us"] for r in base])
-            figure["overhead_p50_us"] = statistics.median(
-                [o["p50_us"] - b["p50_us"] for o, b in zip(ours, base, strict=True)]
+        figures = {
+            name: self.paired_rounds(p["scale_ops"], fresh, op, floor, rounds=rounds)
+            for name, op, floor in (
+                ("failed_login", self.failed_login, "evalsha"),
+                ("check_clean", self.check, "get"),
             )
-            figure["ops_per_round"] = p["scale_ops"]
-            figure["rounds"] = [r["rounds"][0] for r in ours]
-            figure["baseline_rounds"] = [r["rounds"][0] for r in base]
-            figures[name] = figure
+        }
         return {
             "level": level,
             "tracked_at_start": tracked,
