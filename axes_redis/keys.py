@@ -65,6 +65,11 @@ def canonical_ip(value: str) -> str:
     """
     if _CANONICAL_IPV4.fullmatch(value):
         return value
+    return parsed_ip(value)
+
+
+def parsed_ip(value: str) -> str:
+    """:func:`canonical_ip` the long way, by ``ipaddress``: what the shortcut must agree with."""
     try:
         address = ipaddress.ip_address(value.strip())
     except ValueError:

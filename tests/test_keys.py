@@ -293,19 +293,6 @@ def test_ip_spellings_share_one_key(group):
     assert len({keys.parameter_pattern(PREFIX, "ip_address", ip) for ip in group}) == 1
 
 
-def _parsed_ip(value: str) -> str:
-    """canonical_ip without its fast path: what ``ipaddress`` makes of the value."""
-    import ipaddress
-
-    try:
-        address = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return value
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(address)
-
-
 octet_spellings = st.one_of(
     st.integers(0, 300).map(str),
     st.integers(0, 300).map(lambda n: f"0{n}"),
@@ -327,7 +314,7 @@ def test_canonical_ip_fast_path_agrees_with_ipaddress(parts, sep, before, after)
     (a leading zero, an out-of-range octet, a Unicode digit, surrounding whitespace),
     or one respelling could open a fresh counter."""
     value = before + sep.join(parts) + after
-    assert keys.canonical_ip(value) == _parsed_ip(value)
+    assert keys.canonical_ip(value) == keys.parsed_ip(value)
 
 
 def test_canonical_ip_values():
