@@ -8,6 +8,7 @@ stdout (the orchestrator's progress bar) and writes every figure to ``OUT`` as J
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import os
 import statistics
@@ -185,6 +186,8 @@ class Bench:
         self.limit = params["limit"]
         self.reference = False
         """True while a same-window reference (AxesDummyHandler) runs: figures don't count it."""
+        self.floor_keys = itertools.count()
+        """Numbers for the paced floor's keys, never reused within the run."""
 
         from django.test import RequestFactory
 
@@ -268,13 +271,14 @@ class Bench:
         floor: str | None = None,
         rounds: int | None = None,
     ) -> dict[str, Any]:
-        """Rounds of the subject, each followed by its same-window references.
+        """Rounds of the subject, each beside its same-window references.
 
         The machine's speed drifts by more than the differences measured here
         (one process ran 2x slower than another minutes apart), so a baseline
         taken in another process at another time makes a poor reference. For a
-        django-axes subject each round is followed, in this process, by a round
-        of the same operation with ``AxesDummyHandler``; the overhead is the median
+        django-axes subject each round has, in this process, a round of the same
+        operation with ``AxesDummyHandler`` right after it (before it every other
+        round); the overhead is the median
         of the per-round differences. For our handler a round of the bare
         ``floor`` command (if given) at login pace follows too (:meth:`paced_floor`).
         """
@@ -330,7 +334,10 @@ class Bench:
         sha = self.redis.script_load(FLOOR_SCRIPT)
         self.redis.set(FLOOR_GET_KEY, b"1")
         calls = {
-            "evalsha": lambda i: self.redis.evalsha(sha, 1, f"bench:floor:{i}", 60_000),
+            # A new key per call, as the back-to-back floor writes (never an existing one).
+            "evalsha": lambda i: self.redis.evalsha(
+                sha, 1, f"bench:floor:{next(self.floor_keys)}", 60_000
+            ),
             "get": lambda i: self.redis.get(FLOOR_GET_KEY),
         }
         call = calls[command]
