@@ -144,15 +144,28 @@ class RedisPageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             raise PermissionDenied
 
 
+def bad_request(message: str) -> HttpResponse:
+    """A 400 as plain text, with a fixed message.
+
+    The message never quotes the request: Django's ``HttpResponseBadRequest``
+    is ``text/html``, so an echoed ``?cursor=<svg onload=…>`` would run as
+    script in the admin's origin (reflected XSS).
+    """
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
 def history(request: HttpRequest) -> list[str]:
     """Cursors of the pages before this one, from the URL, bounded."""
     return [value for value in request.GET.getlist("prev") if value][-MAX_HISTORY:]
 
 
 def parse_scan_cursor(text: str) -> int:
-    """A SCAN cursor from the URL: a non-negative integer, or a clear ``ValueError``."""
-    if not text.isdigit() or len(text) > 40:
-        raise ValueError(f"{text[:50]!r} is not a page cursor")
+    """A SCAN cursor from the URL: a non-negative integer, or ``ValueError``.
+
+    The error does not quote ``text``: it comes from the URL.
+    """
+    if not text.isascii() or not text.isdigit() or len(text) > 40:
+        raise ValueError("not a page cursor")
     return int(text)
 
 
@@ -177,10 +190,13 @@ class TrackedClientsAdmin(RedisPageAdmin):
         previous = history(request)
         try:
             cursor = parse_scan_cursor(request.GET.get("cursor") or "0")
+        except ValueError:
+            return bad_request("The cursor parameter is not a page cursor.")
+        try:
             for earlier in previous:
                 parse_scan_cursor(earlier)
-        except ValueError as exc:
-            return HttpResponseBadRequest(str(exc))
+        except ValueError:
+            return bad_request("A prev parameter is not a page cursor.")
         rows: list[clients.TrackedClient] = []
         next_cursor = 0
         error = ""
@@ -269,7 +285,7 @@ class TrackedClientsAdmin(RedisPageAdmin):
                 (parsed := keys.parse_key(prefix, key)) and parsed.kind == keys.KIND_CLIENT
                 for key in chosen
             ):
-                return HttpResponseBadRequest("Only tracked-client keys of this site can be reset.")
+                return bad_request("Only tracked-client keys of this site can be reset.")
             if action == "selected" and request.POST.get("confirmed") != "yes":
                 found = clients.fetch(get_client(), prefix, chosen)
                 return self.confirm(request, back, action, found, keys_=chosen)
@@ -278,7 +294,7 @@ class TrackedClientsAdmin(RedisPageAdmin):
         elif action == "search":
             search = self.search_terms(request.POST)
             if not search:
-                return HttpResponseBadRequest("Reset matching the search needs a username or IP.")
+                return bad_request("Reset matching the search needs a username or IP.")
             if request.POST.get("confirmed") != "yes":
                 found = clients.find(
                     get_client(),
@@ -292,7 +308,7 @@ class TrackedClientsAdmin(RedisPageAdmin):
             )
             what = ", ".join(f"{name}={value!r}" for name, value in search.items())
         else:
-            return HttpResponseBadRequest("Unknown reset action.")
+            return bad_request("Unknown reset action.")
         log.info(
             "axes_redis: %s reset %s from the admin: %d client(s) removed.",
             request.user,
@@ -341,14 +357,22 @@ class LoginTrailAdmin(RedisPageAdmin):
         self.require_view(request)
         username = request.GET.get("username") or None
         event = request.GET.get("event") or None
+        # trail.parse_cursor's errors quote the value: never pass them on.
         try:
             given = request.GET.get("cursor")
             cursor = trail.parse_cursor(given) if given else None
+        except ValueError:
+            return bad_request(
+                "The cursor parameter is not a page cursor (a stream ID such as 1700000000000-0)."
+            )
+        try:
             previous = [trail.parse_cursor(earlier) for earlier in history(request)]
-        except ValueError as exc:
-            return HttpResponseBadRequest(str(exc))
+        except ValueError:
+            return bad_request(
+                "A prev parameter is not a page cursor (a stream ID such as 1700000000000-0)."
+            )
         if event is not None and event not in trail.EVENTS:
-            return HttpResponseBadRequest(f"Unknown event {event[:50]!r}.")
+            return bad_request(f"Unknown event; expected one of: {', '.join(trail.EVENTS)}.")
         entries: list[trail.TrailEntry] = []
         next_cursor = None
         error = ""
