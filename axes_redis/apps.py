@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.apps import AppConfig, apps
 from django.core.checks import Tags, register
-from django.core.signals import request_finished
 from django.db.models.signals import post_migrate
 
 
@@ -11,14 +10,13 @@ class AxesRedisConfig(AppConfig):
     verbose_name = "Axes (Redis)"
 
     def ready(self) -> None:
-        """Register the system checks, the end-of-request release and the creation of
-        our admin permissions after ``migrate``; no I/O here."""
-        from axes_redis import checks, guard, permissions
+        """Register the system checks and the creation of our admin permissions
+        after ``migrate``; no I/O here."""
+        from axes_redis import checks, permissions
 
         register(checks.check_handler, Tags.security)
         register(checks.check_configuration, Tags.security, Tags.caches)
         register(checks.check_server, Tags.security, Tags.caches, deploy=True)
-        request_finished.connect(guard.release_finished, dispatch_uid="axes_redis.guard")
         if apps.is_installed("django.contrib.auth"):
             post_migrate.connect(
                 permissions.create_permissions,

@@ -19,7 +19,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from axes_redis import scripts
-from axes_redis.conf import HANDLER_PATH, axes_redis_settings
+from axes_redis.conf import HANDLER_PATH, MIDDLEWARE_PATH, axes_redis_settings
 from axes_redis.connection import get_client
 
 _DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
@@ -34,6 +34,7 @@ E005 = "axes_redis.E005"
 E006 = "axes_redis.E006"
 E007 = "axes_redis.E007"
 E008 = "axes_redis.E008"
+E009 = "axes_redis.E009"
 W001 = "axes_redis.W001"
 W002 = "axes_redis.W002"
 
@@ -80,6 +81,21 @@ def check_configuration(
                 "so no login signal ever reaches it.",
                 hint="Add 'axes' to INSTALLED_APPS (before 'axes_redis').",
                 id=E004,
+            )
+        )
+
+    if axes_redis_settings.parallel_guard and MIDDLEWARE_PATH not in settings.MIDDLEWARE:
+        errors.append(
+            Error(
+                "The parallel guard (AXES_REDIS_PARALLEL_GUARD, on by default) needs "
+                f"{MIDDLEWARE_PATH!r} in MIDDLEWARE: without it a login that succeeds "
+                "without login() (an API token, HTTP Basic auth) holds one of the client's "
+                "AXES_FAILURE_LIMIT slots until AXES_REDIS_GUARD_HOLD runs out.",
+                hint=(
+                    f"Add {MIDDLEWARE_PATH!r} to MIDDLEWARE after "
+                    "'axes.middleware.AxesMiddleware', or set AXES_REDIS_PARALLEL_GUARD = False."
+                ),
+                id=E009,
             )
         )
 

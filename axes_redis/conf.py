@@ -18,7 +18,10 @@ T = TypeVar("T")
 DEFAULT_KEY_PREFIX = "axes"
 DEFAULT_CACHE_ALIAS = "default"
 DEFAULT_TRAIL_MAXLEN = 100_000
+DEFAULT_GUARD_HOLD = 30.0
+DEFAULT_GUARD_WAIT = 10.0
 HANDLER_PATH = "axes_redis.handler.AxesRedisHandler"
+MIDDLEWARE_PATH = "axes_redis.middleware.AxesRedisMiddleware"
 
 
 class AxesRedisSettings:
@@ -75,6 +78,27 @@ class AxesRedisSettings:
         many attackers start together. ``False`` is django-axes' check-then-record.
         """
         return self._read("AXES_REDIS_PARALLEL_GUARD", True, bool)
+
+    @property
+    def guard_hold(self) -> float:
+        """``AXES_REDIS_GUARD_HOLD``: seconds a guess keeps its slot if nothing settles it.
+
+        A guess is settled as soon as its outcome is known (a failure, a login, or
+        the view returning). Only a guess whose request crashed, or whose
+        ``authenticate()`` ran where no outcome reaches us, waits this long; it
+        never becomes a failure. So an attacker who can make requests raise after
+        the password check gets at most ``AXES_FAILURE_LIMIT`` guesses per hold.
+        """
+        return self._read("AXES_REDIS_GUARD_HOLD", DEFAULT_GUARD_HOLD, float)
+
+    @property
+    def guard_wait(self) -> float:
+        """``AXES_REDIS_GUARD_WAIT``: seconds a login waits for a slot held by guesses in flight.
+
+        Past it the login is refused as busy (never as a lockout, never counted).
+        Long enough for a few rounds of a real password hasher.
+        """
+        return self._read("AXES_REDIS_GUARD_WAIT", DEFAULT_GUARD_WAIT, float)
 
     @property
     def fail_open(self) -> bool:

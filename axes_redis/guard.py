@@ -1,109 +1,140 @@
-"""Guesses counted at the check, and taken back when the request shows no failure.
+"""The parallel guard's bookkeeping: the guesses one request has in flight.
 
 django-axes checks (``is_allowed``) and records (``user_login_failed``) in two
 steps, so C attackers that start together all pass the check before any failure
-is recorded and get L + C - 1 guesses. Here the check itself counts the guess it
-lets through (``record_failure.lua`` in "admit" mode, atomically), so at most L
-guesses per lockout key are ever evaluated per cool-off, whatever C is.
+is recorded and get L + C - 1 guesses. With the guard, the check that precedes a
+password evaluation takes a slot for it (``admit.lua``): confirmed failures plus
+guesses in flight never exceed L, so at most L passwords are evaluated per
+cool-off, however many requests or ``authenticate()`` calls run at once.
 
-An admitted guess is a failure until proven otherwise: a successful login, or a
-request that finishes without a failure, releases it (``release.lua``). A worker
-that dies mid-request never releases, so its guess stays counted as a failure:
-the safe side, bounded by the cool-off.
+A slot is given back the moment the outcome is known: a failure turns it into a
+counted failure (``record_failure.lua``), a login or the view returning without a
+failure frees it (``release.lua``). A guess whose outcome never arrives (the
+request crashed) keeps its slot until ``AXES_REDIS_GUARD_HOLD`` runs out, and is
+never counted as a failure.
+
+The guesses live on the request, in one :class:`RequestGuesses`, so whatever
+thread runs ``authenticate()`` and whatever thread finishes the request, the
+middleware finds them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from logging import getLogger
-from typing import Any
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.http import HttpRequest
-from redis.exceptions import RedisError
+from django.utils.crypto import salted_hmac
 
-from axes_redis.store import AttemptStore, Trail
+_ATTR = "axes_redis_guesses"
 
-log = getLogger(__name__)
+in_async_backend: ContextVar[bool] = ContextVar("axes_redis_in_async_backend", default=False)
+"""Set by our ``aauthenticate``: there the check runs on a shared thread while the
+password evaluation continues elsewhere, so one thread's earlier guess may still
+be running when the next check starts."""
 
-_ATTR = "axes_redis_admissions"
+
+def credential_digest(credentials: Mapping[str, object]) -> str:
+    """The guess's name in the in-flight sets: a keyed digest of its credentials.
+
+    Identical credentials in flight at once reveal nothing new to an attacker, so
+    they share one slot. The key is derived from ``SECRET_KEY``; the digest lives
+    only in an in-flight set, which expires with the hold, and is never logged.
+    """
+    material = "\0".join(
+        f"{name}={value!r}"
+        for name, value in sorted(credentials.items())
+        if isinstance(value, str | bytes | int)
+    )
+    return salted_hmac("axes_redis.guard", material, algorithm="sha256").hexdigest()[:32]
 
 
 @dataclass
-class Admission:
-    """One check of one client within one request."""
+class Guess:
+    """One admitted password evaluation."""
 
     keys: tuple[str, ...]
-    failures: int
-    admitted: bool
-    locked: bool
-    settled: bool = False
-    """True once nothing is left to undo: the guess failed, or was released."""
-    trail: Trail | None = None
-    trail_id: str | None = None
-    """The failure entry the admission wrote to the login trail: deleted on release."""
-
-    @property
-    def stale(self) -> list[str]:
-        """Trail entries to delete if the guess turns out not to be a failure."""
-        return [self.trail_id] if self.trail_id else []
+    name: str
+    thread: int
+    sequential: bool
+    """Made on a synchronous path: its thread starts no other evaluation before
+    ``authenticate()`` has returned, so a later check on that thread proves it over."""
 
 
-class _Pending(threading.local):
-    def __init__(self) -> None:
-        self.admissions: list[tuple[Admission, Callable[[], AttemptStore]]] = []
+@dataclass
+class RequestGuesses:
+    """The guesses one request has in flight, and how the request ended for them.
 
-
-_pending = _Pending()
-
-
-def admissions(request: HttpRequest) -> dict[tuple[str, ...], Admission]:
-    """The request's admissions by keys: a second check of one client counts once."""
-    found: dict[tuple[str, ...], Admission] | None = getattr(request, _ATTR, None)
-    if found is None:
-        found = {}
-        setattr(request, _ATTR, found)
-    return found
-
-
-def remember(request: HttpRequest, admission: Admission, store: Callable[[], AttemptStore]) -> None:
-    """Keep the admission on the request, and for release when the request finishes."""
-    admissions(request)[admission.keys] = admission
-    if admission.admitted:
-        _pending.admissions.append((admission, store))
-
-
-def take_unsettled(request: HttpRequest) -> tuple[list[str], list[str]]:
-    """Settle every admitted guess of the request that has not failed.
-
-    Returns their keys, which the caller releases (a success) or deletes
-    (``AXES_RESET_ON_SUCCESS``), and the failure entries they wrote to the login
-    trail, which the caller deletes in the same call.
+    The only holder of this state: the handler admits and settles through it,
+    the middleware settles what is left when the view returns.
     """
-    found: dict[str, None] = {}
-    stale: list[str] = []
-    for admission in admissions(request).values():
-        if admission.admitted and not admission.settled:
-            admission.settled = True
-            found.update(dict.fromkeys(admission.keys))
-            stale.extend(admission.stale)
-    return list(found), stale
 
+    open: list[Guess] = field(default_factory=list)
+    busy: int = 0
+    """Checks refused only because guesses in flight held every slot: their
+    ``user_login_failed`` is not a failure, their response not a lockout."""
+    unreported_busy: int = 0
+    """Busy refusals whose ``user_login_failed`` has not arrived yet."""
+    crashed: bool = False
+    """The view raised: the outcome of its open guesses is unknown, so they hold."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-def release_finished(**kwargs: Any) -> None:
-    """``request_finished`` receiver: a request that ended without a failure gave
-    back its guesses, whatever view or API flow ran (no ``user_logged_in`` needed).
-    """
-    pending, _pending.admissions = _pending.admissions, []
-    for admission, store in pending:
-        if not admission.settled:
-            admission.settled = True
-            try:
-                store().release(
-                    admission.keys,
-                    trail=admission.trail if admission.stale else None,
-                    stale=admission.stale,
-                )
-            except RedisError:
-                log.error("AXES: Redis failed releasing an admitted guess.", exc_info=True)
+    @classmethod
+    def of(cls, request: HttpRequest) -> RequestGuesses:
+        found: RequestGuesses | None = request.__dict__.get(_ATTR)
+        if found is None:
+            found = request.__dict__.setdefault(_ATTR, cls())
+        return found
+
+    @classmethod
+    def find(cls, request: HttpRequest | None) -> RequestGuesses | None:
+        return None if request is None else request.__dict__.get(_ATTR)
+
+    def add(self, guess: Guess) -> None:
+        with self._lock:
+            self.open.append(guess)
+
+    def returned(self, client_keys: Sequence[str]) -> list[str]:
+        """Take the earlier guesses of this thread on these keys: their
+        ``authenticate()`` returned without a failure, so their slots can go."""
+        if in_async_backend.get():
+            return []
+        thread = threading.get_ident()
+        keys = tuple(client_keys)
+        with self._lock:
+            done = [g for g in self.open if g.sequential and g.thread == thread and g.keys == keys]
+            self.open = [g for g in self.open if g not in done]
+        return [g.name for g in done]
+
+    def take_failed(self, client_keys: Sequence[str]) -> Guess | None:
+        """The open guess a failure on these keys settles: this thread's, else any."""
+        keys = tuple(client_keys)
+        thread = threading.get_ident()
+        with self._lock:
+            matching = [g for g in self.open if g.keys == keys]
+            if not matching:
+                return None
+            mine = [g for g in matching if g.thread == thread]
+            guess = (mine or matching)[-1]
+            self.open.remove(guess)
+        return guess
+
+    def take_all(self) -> list[Guess]:
+        with self._lock:
+            taken, self.open = self.open, []
+        return taken
+
+    def refuse_busy(self) -> None:
+        with self._lock:
+            self.busy += 1
+            self.unreported_busy += 1
+
+    def take_busy(self) -> bool:
+        """Consume one busy refusal: True when the failure being reported is one."""
+        with self._lock:
+            if self.unreported_busy <= 0:
+                return False
+            self.unreported_busy -= 1
+            return True

@@ -8,6 +8,8 @@ class already gets right (whitelists, blacklists, ``AXES_ONLY_ADMIN_SITE``,
 
 from __future__ import annotations
 
+import threading
+import time
 from logging import WARNING, getLogger
 from typing import Any
 
@@ -27,12 +29,12 @@ from axes.helpers import (
 )
 from axes.signals import user_locked_out
 from django.http import HttpRequest
-from redis.exceptions import RedisError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
 
 from axes_redis import guard, keys
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
-from axes_redis.store import AttemptStore, FailureResult, Trail
+from axes_redis.store import ADMITTED, LOCKED, AttemptStore, Trail
 
 log = getLogger(__name__)
 
@@ -70,6 +72,30 @@ def _keys_memo(
         memo = {}
         setattr(request, _KEYS_MEMO, memo)
     return memo_key, memo
+
+
+_FIRST_PAUSE = 0.01
+_LAST_PAUSE = 0.1
+"""Bounds of the pause between two asks for a slot: short at first (a slot is
+often freed within a password hash), then a tenth of a second."""
+
+
+def _no_username_to_track(request: HttpRequest, credentials: Any, username: Any) -> bool:
+    """django-axes keeps no record when the username is the only lockout
+    parameter and none was given."""
+    return username is None and get_lockout_parameters(request, credentials) == ["username"]
+
+
+def _keys_of(guesses: list[guard.Guess]) -> list[str]:
+    return list(dict.fromkeys(key for guess in guesses for key in guess.keys))
+
+
+def _refuses_writes(exc: RedisError) -> bool:
+    """Redis answered but will not write: out of memory (``noeviction``) or a replica."""
+    if isinstance(exc, OutOfMemoryError | ReadOnlyError):
+        return True
+    text = str(exc)
+    return isinstance(exc, ResponseError) and ("OOM " in text or "READONLY" in text)
 
 
 class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[misc]
@@ -151,42 +177,89 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             return self.outage("the lockout check")
 
     def check(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
-        """True when locked; with the parallel guard it also counts the guess it admits.
+        """True when locked; with the parallel guard, a check that precedes a password
+        evaluation (``AxesBackend``: credentials given) also takes a slot for it.
 
-        One script call either way. A second check of the same client within one
-        request (a decorator and the backend, or two ``authenticate()`` calls)
-        reuses the first answer and counts nothing more.
+        A check without credentials (``axes_dispatch``, a page load) only reads, so
+        it never takes a slot. One script call, more only while waiting for a slot.
         """
-        if not (settings.AXES_LOCK_OUT_AT_FAILURE and axes_redis_settings.parallel_guard):
+        if (
+            credentials is None
+            or not settings.AXES_LOCK_OUT_AT_FAILURE
+            or not axes_redis_settings.parallel_guard
+        ):
             return bool(super().is_locked(request, credentials))
         username = get_client_username(request, credentials)
-        if username is None and get_lockout_parameters(request, credentials) == ["username"]:
+        if _no_username_to_track(request, credentials, username):
             return bool(super().is_locked(request, credentials))
+        return self._admit(request, credentials, self.client_keys(request, credentials, username))
 
-        client_keys = tuple(self.client_keys(request, credentials, username))
-        admission = guard.admissions(request).get(client_keys)
-        if admission is None:
-            trail = self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG)
-            result = self.store().record_failure(
-                client_keys,
-                cooloff=get_cool_off(request),
-                limit=get_failure_limit(request, credentials),
-                lock_out=True,
-                metadata=self._metadata(request, username),
-                admit=True,
-                trail=trail,
-                keep_metadata=axes_redis_settings.metadata,
-            )
-            admission = guard.Admission(
-                keys=client_keys,
-                failures=result.failures,
-                admitted=result.counted,
-                locked=result.locked,
-                trail=trail,
-                trail_id=result.trail_id,
-            )
-            guard.remember(request, admission, self.store)
-        return not admission.admitted
+    def _admit(
+        self, request: HttpRequest, credentials: dict[str, Any], client_keys: list[str]
+    ) -> bool:
+        """Take a slot, waiting up to ``AXES_REDIS_GUARD_WAIT`` while guesses in
+        flight hold them all; True when refused (locked out, or still busy)."""
+        guesses = guard.RequestGuesses.of(request)
+        name = guard.credential_digest(credentials)
+        limit = get_failure_limit(request, credentials)
+        hold_ms = int(axes_redis_settings.guard_hold * 1000)
+        returned = [other for other in guesses.returned(client_keys) if other != name]
+        store = self.store()
+        deadline = time.monotonic() + axes_redis_settings.guard_wait
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                verdict = store.admit(
+                    client_keys, limit=limit, hold_ms=hold_ms, guess=name, returned=returned
+                )
+            except RedisError as exc:
+                if not _refuses_writes(exc):
+                    raise
+                log.error(
+                    "AXES: Redis refused the parallel guard's write (%s); checking confirmed "
+                    "failures only.",
+                    exc,
+                )
+                return bool(store.failures(client_keys) >= limit)
+            returned = []
+            if verdict.code == ADMITTED:
+                guesses.add(
+                    guard.Guess(
+                        keys=tuple(client_keys),
+                        name=name,
+                        thread=threading.get_ident(),
+                        sequential=not guard.in_async_backend.get(),
+                    )
+                )
+                return False
+            if verdict.code == LOCKED:
+                return True
+            if time.monotonic() + pause > deadline:
+                log.warning(
+                    "AXES: Login refused as busy: guesses in flight held every slot for %.1f s.",
+                    axes_redis_settings.guard_wait,
+                )
+                guesses.refuse_busy()
+                return True
+            time.sleep(pause)
+            pause = min(pause * 2, _LAST_PAUSE)
+
+    def settle_request(self, request: HttpRequest) -> None:
+        """The view returned: free the slots of the guesses that did not fail.
+
+        Called by ``AxesRedisMiddleware``. A request whose view raised keeps them:
+        their outcome is unknown, so they hold until ``AXES_REDIS_GUARD_HOLD``.
+        """
+        guesses = guard.RequestGuesses.find(request)
+        if guesses is None or guesses.crashed:
+            return
+        taken = guesses.take_all()
+        if not taken:
+            return
+        try:
+            self.store().release(_keys_of(taken), [g.name for g in taken])
+        except RedisError:
+            log.error("AXES: Redis failed freeing the slots of settled guesses.", exc_info=True)
 
     def user_login_failed(
         self,
@@ -206,8 +279,14 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             )
             return
 
+        guesses = guard.RequestGuesses.find(request)
+        if guesses is not None and guesses.take_busy():
+            # Refused only because other guesses were in flight: nothing was evaluated.
+            request.axes_locked_out = False  # type: ignore[attr-defined]
+            return
+
         username = get_client_username(request, credentials)
-        if username is None and get_lockout_parameters(request, credentials) == ["username"]:
+        if _no_username_to_track(request, credentials, username):
             log.warning(
                 "AXES: Username is None and username is the only one lockout parameter, "
                 "new record will NOT be created."
@@ -233,27 +312,23 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
 
         limit = get_failure_limit(request, credentials)
         client_keys = tuple(self.client_keys(request, credentials, username))
-        admission = guard.admissions(request).get(client_keys)
-        if admission is not None and admission.admitted:
-            # The check already counted this guess: the failure settles it, no write.
-            admission.settled = True
-            result = FailureResult(admission.failures, counted=True, locked=admission.locked)
-        else:
-            try:
-                result = self.store().record_failure(
-                    client_keys,
-                    cooloff=get_cool_off(request),
-                    limit=limit,
-                    lock_out=self.locks_here(request),
-                    metadata=metadata,
-                    trail=self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG),
-                    keep_metadata=axes_redis_settings.metadata,
-                )
-            except RedisError:
-                if self.outage("recording a failure"):
-                    request.axes_locked_out = True  # type: ignore[attr-defined]
-                    request.axes_credentials = credentials  # type: ignore[attr-defined]
-                return
+        guess = guesses.take_failed(client_keys) if guesses is not None else None
+        try:
+            result = self.store().record_failure(
+                client_keys,
+                cooloff=get_cool_off(request),
+                limit=limit,
+                lock_out=self.locks_here(request),
+                metadata=metadata,
+                guess=guess.name if guess else None,
+                trail=self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG),
+                keep_metadata=axes_redis_settings.metadata,
+            )
+        except RedisError:
+            if self.outage("recording a failure"):
+                request.axes_locked_out = True  # type: ignore[attr-defined]
+                request.axes_credentials = credentials  # type: ignore[attr-defined]
+            return
         request.axes_failures_since_start = result.failures  # type: ignore[attr-defined]
 
         if result.failures > 1:
@@ -306,10 +381,8 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         return not (settings.AXES_ONLY_ADMIN_SITE and not self.is_admin_request(request))
 
     def user_logged_in(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-        """Log the login; forget the client (``AXES_RESET_ON_SUCCESS``) or release its guess.
-
-        One call either way, which also takes the admitted guess's failure entry
-        out of the login trail and appends the login to it.
+        """Log the login; free the slots of the request's guesses, forget the client
+        (``AXES_RESET_ON_SUCCESS``) and append the login to the trail, in one call.
         """
         username = user.get_username()
         credentials = get_credentials(username)
@@ -317,25 +390,33 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         client_str = self._client_str(request, metadata)
         log.info("AXES: Successful login by %s.", client_str)
 
-        admitted, stale = guard.take_unsettled(request)
+        guesses = guard.RequestGuesses.find(request)
+        taken = guesses.take_all() if guesses is not None else []
         access_log = not settings.AXES_DISABLE_ACCESS_LOG
-        trail = self.trail(access_log or bool(stale))
+        trail = self.trail(access_log)
         entry = {"event": "login", **metadata} if access_log else None
+        names = [g.name for g in taken]
         try:
             if settings.AXES_RESET_ON_SUCCESS:
-                client_keys = [*self.client_keys(request, credentials), *admitted]
+                client_keys = [*self.client_keys(request, credentials), *_keys_of(taken)]
                 removed = self.store().release(
                     list(dict.fromkeys(client_keys)),
+                    names,
                     forget=True,
                     trail=trail,
-                    stale=stale,
                     entry=entry,
                 )
                 log.info("AXES: Deleted %d failure records of %s from Redis.", removed, client_str)
-            elif admitted or trail is not None:
-                self.store().release(admitted, trail=trail, stale=stale, entry=entry)
+            elif taken or trail is not None:
+                self.store().release(_keys_of(taken), names, trail=trail, entry=entry)
         except RedisError:
             self.outage("the reset after a successful login")
+
+    def post_save_access_attempt(self, instance: Any, **kwargs: Any) -> None:
+        """django-axes' ``AccessAttempt`` rows are not ours: saving one changes nothing here."""
+
+    def post_delete_access_attempt(self, instance: Any, **kwargs: Any) -> None:
+        """django-axes' ``AccessAttempt`` rows are not ours: deleting one changes nothing here."""
 
     def user_logged_out(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
         """Log the logout, and append it to the login trail unless ``AXES_DISABLE_ACCESS_LOG``."""

@@ -4,6 +4,9 @@ A tracked client is one hash per lockout parameter set::
 
     axes:client:{ip_address=203.0.113.9|username=alice}
 
+and, only while the parallel guard evaluates one of its passwords, a sorted set of
+those guesses beside it, ``axes:inflight:{...}`` with the same tag.
+
 * ``axes`` is ``AXES_REDIS_KEY_PREFIX``; ``client`` is the kind of key.
 * Between the braces are the lockout parameters of the set, sorted by name, as
   ``name=value`` joined by ``|``. The braces are a Redis Cluster hash tag, so every
@@ -36,6 +39,9 @@ PARAMETERS = frozenset({"ip_address", "user_agent", "username"})
 """Lockout parameter names django-axes accepts; anything else is refused."""
 
 KIND_CLIENT = "client"
+KIND_INFLIGHT = "inflight"
+KINDS = frozenset({KIND_CLIENT, KIND_INFLIGHT})
+"""The kinds of per-client key we write: anything else under the prefix is not ours."""
 TRAIL = "trail"
 
 MAX_ENCODED_VALUE = 256
@@ -120,6 +126,15 @@ def _tag(parameters: Mapping[str, object]) -> str:
 def client_key(prefix: str, parameters: Mapping[str, object]) -> str:
     """The hash that holds the failures of one lockout parameter set."""
     return f"{prefix}:{KIND_CLIENT}:{_tag(parameters)}"
+
+
+def inflight_key(prefix: str, client: str) -> str:
+    """The sorted set of guesses being evaluated for the client hash ``client``.
+
+    Same tag, so the same Cluster hash slot: one script call sees both. Kept apart
+    from the hash so that a guess in flight is never mistaken for a failure.
+    """
+    return f"{prefix}:{KIND_INFLIGHT}:{client[len(prefix) + len(KIND_CLIENT) + 2 :]}"
 
 
 def trail_key(prefix: str) -> str:

@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from redis.exceptions import NoScriptError
 from redis.typing import EncodableT, KeyT
 
+ADMIT = "admit"
 RECORD_FAILURE = "record_failure"
 GET_FAILURES = "get_failures"
 RELEASE = "release"

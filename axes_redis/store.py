@@ -33,12 +33,26 @@ METADATA_MAX_CHARS = 255
 class FailureResult:
     failures: int
     """Highest count over the client's keys after the call."""
-    counted: bool
-    """False only when an "admit" call was refused because the limit was reached."""
     locked: bool
     """Locking is on and ``failures`` has reached the limit."""
     trail_id: str | None = None
     """ID of the login-trail entry this call wrote, if it wrote one."""
+
+
+ADMITTED = 1
+LOCKED = 0
+BUSY = 2
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``admit.lua`` answered for one guess."""
+
+    code: int
+    """``ADMITTED``, ``LOCKED`` (confirmed failures reached the limit) or ``BUSY``
+    (guesses in flight hold the free slots: ask again)."""
+    failures: int
+    """Highest confirmed failure count over the client's keys."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,42 @@ class AttemptStore:
         self.client = client
         self.prefix = prefix
 
+    def inflight(self, client_keys: Sequence[str]) -> list[str]:
+        """The in-flight set of each client hash, in the same order."""
+        return [keys.inflight_key(self.prefix, key) for key in client_keys]
+
+    def admit(
+        self,
+        client_keys: Sequence[str],
+        *,
+        limit: int,
+        hold_ms: int,
+        guess: str,
+        returned: Sequence[str] = (),
+    ) -> Verdict:
+        """Ask for a slot for one password evaluation, in one script call.
+
+        ``returned`` are earlier guesses of the request known to be over without a
+        failure: their slots are freed in the same call. On Redis Cluster, where a
+        client with several lockout parameter sets spans several slots (one call
+        each), a guess admitted on some and refused on another is taken back from
+        the first ones, so it never holds a slot it was not given.
+        """
+        admitted: list[list[str]] = []
+        for group in self.slot_groups(client_keys):
+            code, failures = scripts.run(
+                self.client,
+                scripts.ADMIT,
+                [*group, *self.inflight(group)],
+                [int(limit), int(hold_ms), guess, *returned],
+            )
+            if int(code) != ADMITTED:
+                for done in admitted:
+                    self.release(done, [guess])
+                return Verdict(int(code), int(failures))
+            admitted.append(group)
+        return Verdict(ADMITTED, int(failures))
+
     def record_failure(
         self,
         client_keys: Sequence[str],
@@ -96,18 +146,17 @@ class AttemptStore:
         limit: int,
         lock_out: bool,
         metadata: Mapping[str, object],
-        admit: bool = False,
+        guess: str | None = None,
         trail: Trail | None = None,
         keep_metadata: bool = True,
     ) -> FailureResult:
         """Count one failure on every key and decide the lockout, in one script call.
 
-        With ``admit`` the count is a guess asking to be evaluated: it is refused,
-        and nothing is written, once the limit has been reached. With ``trail`` the
-        counted attempt is also appended to the login trail, inside the same call.
-        Without ``keep_metadata`` (``AXES_REDIS_METADATA = False``) the keys get
-        only ``failures``, ``last`` and ``limit``; the trail entry still
-        gets who and where.
+        ``guess`` is the guard's admission that this failure settles: its slot is
+        freed in the same call. With ``trail`` the failure is also appended to the
+        login trail, inside the same call. Without ``keep_metadata``
+        (``AXES_REDIS_METADATA = False``) the keys get only ``failures``, ``last``
+        and ``limit``; the trail entry still gets who and where.
         """
         inline = trail is not None and not self.is_cluster
         fields = _metadata_args(metadata) if keep_metadata or inline else []
@@ -115,23 +164,27 @@ class AttemptStore:
             cooloff_milliseconds(cooloff),
             int(limit),
             "1" if lock_out else "0",
-            "admit" if admit else "record",
+            guess or "",
             trail.maxlen if inline and trail else "",
             "1" if keep_metadata else "0",
             *fields,
         ]
         stream = [trail.key] if inline and trail else []
         results = [
-            scripts.run(self.client, scripts.RECORD_FAILURE, [*group, *stream], args)
+            scripts.run(
+                self.client,
+                scripts.RECORD_FAILURE,
+                [*group, *(self.inflight(group) if guess else []), *stream],
+                args,
+            )
             for group in self.slot_groups(client_keys)
         ]
         result = FailureResult(
-            failures=max(int(failures) for failures, _, _, _ in results),
-            counted=all(counted for _, counted, _, _ in results),
-            locked=any(locked for _, _, locked, _ in results),
+            failures=max(int(failures) for failures, _, _ in results),
+            locked=any(locked for _, locked, _ in results),
             trail_id=next((keys.key_text(tid) for *_, tid in results if tid), None),
         )
-        if trail is not None and not inline and result.counted:
+        if trail is not None and not inline:
             entry = {"event": "failure", "locked_out": int(result.locked), **metadata}
             result = replace(result, trail_id=self.append(trail, entry))
         return result
@@ -139,36 +192,40 @@ class AttemptStore:
     def release(
         self,
         client_keys: Sequence[str],
+        guesses: Sequence[str] = (),
         *,
         forget: bool = False,
         trail: Trail | None = None,
-        stale: Sequence[str] = (),
         entry: Mapping[str, object] | None = None,
     ) -> int:
-        """Settle a request that did not fail, in one script call.
+        """Settle guesses that did not fail, in one script call.
 
-        Take back one admitted guess on every key (or, with ``forget``, delete the
-        keys); with ``trail``, delete the ``stale`` failure entries those guesses
-        wrote and append ``entry`` (a successful login). Returns how many keys
-        were released or deleted. On Redis Cluster the trail, in a slot of its
-        own, costs a command of its own.
+        Free the slots of ``guesses`` on every key (and, with ``forget``, delete
+        the client hashes); with ``trail``, append ``entry`` (a successful login).
+        Returns how many client hashes were deleted. On Redis Cluster the trail,
+        in a slot of its own, costs a command of its own.
         """
         mode = "forget" if forget else "release"
         if trail is not None and not self.is_cluster:
             fields = [] if entry is None else _metadata_args(entry)
-            args: list[Any] = [mode, trail.maxlen, len(stale), *stale, *fields]
-            return int(scripts.run(self.client, scripts.RELEASE, [*client_keys, trail.key], args))
-        settled = sum(
-            int(scripts.run(self.client, scripts.RELEASE, group, [mode, "", 0]))
+            args: list[Any] = [mode, trail.maxlen, len(guesses), *guesses, *fields]
+            found = [*client_keys, *self.inflight(client_keys), trail.key]
+            return int(scripts.run(self.client, scripts.RELEASE, found, args))
+        deleted = sum(
+            int(
+                scripts.run(
+                    self.client,
+                    scripts.RELEASE,
+                    [*group, *self.inflight(group)],
+                    [mode, "", len(guesses), *guesses],
+                )
+            )
             for group in self.slot_groups(client_keys)
             if group
         )
-        if trail is not None:
-            if stale:
-                self.client.xdel(trail.key, *stale)
-            if entry is not None:
-                self.append(trail, entry)
-        return settled
+        if trail is not None and entry is not None:
+            self.append(trail, entry)
+        return deleted
 
     def append(self, trail: Trail, entry: Mapping[str, object]) -> str:
         """Append one entry (a login or a logout) to the login trail; one ``XADD``."""
@@ -227,7 +284,7 @@ class AttemptStore:
         for batch in _batched(found, UNLINK_BATCH):
             parsed = [(key, keys.parse_key(self.prefix, key)) for key in batch]
             tracked = [k for k, p in parsed if p is not None and p.kind == keys.KIND_CLIENT]
-            others = [k for k, p in parsed if p is not None and p.kind != keys.KIND_CLIENT]
+            others = [k for k, p in parsed if p is not None and p.kind == keys.KIND_INFLIGHT]
             if tracked:
                 removed += self.delete(tracked)
             if others:

@@ -41,3 +41,22 @@ class CountingSlowBackend(ModelBackend):
         count_evaluation()
         time.sleep(HASHING_SECONDS)
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class CountingRaisingBackend(ModelBackend):
+    """Evaluates the password, then raises whatever the outcome: ``authenticate()``
+    propagates the error, so no ``user_login_failed`` tells anyone how it went.
+
+    The attacker who can make requests raise after the password check.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        count_evaluation()
+        super().authenticate(request, username=username, password=password, **kwargs)
+        raise RuntimeError("the backend failed after the password check")

@@ -30,6 +30,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
+    "axes_redis.middleware.AxesRedisMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from django.core.checks import CheckMessage, Error, Tags, Warning, run_checks
 from django.core.management import call_command
@@ -20,7 +21,7 @@ from django.test import override_settings
 from django_redis.cache import RedisCache as DjangoRedisCache
 
 from axes_redis import checks
-from axes_redis.conf import HANDLER_PATH
+from axes_redis.conf import HANDLER_PATH, MIDDLEWARE_PATH
 
 # Never connected to (these checks do no I/O). A URL of its own, because django-redis
 # keeps one pool per URL for the whole process and W002 reads that pool's timeouts.
@@ -229,3 +230,19 @@ def test_our_handler_is_what_w001_asks_for():
         (warning,) = checks.check_handler(None)
     assert warning.hint is not None
     assert HANDLER_PATH in warning.hint
+
+
+# --- E009: the parallel guard without its middleware ---------------------------------
+
+
+def test_guard_without_its_middleware_is_e009():
+    """Without the middleware an API login's slot is freed only by the hold: say so at check."""
+    without = [m for m in settings.MIDDLEWARE if m != MIDDLEWARE_PATH]
+    with override_settings(MIDDLEWARE=without):
+        assert_only(checks.E009)
+        (error,) = checks.check_configuration(None)
+        assert error.hint is not None
+        assert MIDDLEWARE_PATH in error.hint
+        assert "AXES_REDIS_PARALLEL_GUARD = False" in error.hint
+        with override_settings(AXES_REDIS_PARALLEL_GUARD=False):
+            assert ours() == []

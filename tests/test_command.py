@@ -468,7 +468,12 @@ def test_stats_prints_counts_parameter_sets_and_scripts(redis_db):
     data = json.loads(run("stats", "--json")[0])
     assert (data["tracked"], data["locked"], data["keys"]) == (7, 4, 7)
     assert data["by_parameters"]["ip_address"] == 4
-    assert {s["name"] for s in data["scripts"]} == {"get_failures", "record_failure", "release"}
+    assert {s["name"] for s in data["scripts"]} == {
+        "admit",
+        "get_failures",
+        "record_failure",
+        "release",
+    }
 
 
 @pytest.mark.real_redis_only

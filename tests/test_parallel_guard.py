@@ -1,13 +1,17 @@
-"""The parallel-guess guard: at most AXES_FAILURE_LIMIT passwords are evaluated.
+"""The parallel guard, from both sides: at most AXES_FAILURE_LIMIT passwords are
+evaluated, and honest users are never refused because of each other.
 
 django-axes checks and records in two steps, so attackers that start together
-all pass the check before any failure lands. With the guard the check counts the
-guess it admits, atomically, and takes it back when the request shows no failure.
+all pass the check before any failure lands. With the guard the check takes a
+slot for the evaluation it precedes; the outcome settles it. These tests drive
+the handler through Django's test client and ``authenticate()``;
+``test_guard_server.py`` does the same through real servers.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 
 import pytest
 from axes.backends import AxesStandaloneBackend
@@ -24,6 +28,7 @@ pytestmark = pytest.mark.django_db
 
 LIMIT = 5
 VICTIM_KEY = keys.client_key("axes", {"username": "victim"})
+VICTIM_INFLIGHT = keys.inflight_key("axes", VICTIM_KEY)
 GUARDED = {
     "AXES_FAILURE_LIMIT": LIMIT,
     "AXES_LOCKOUT_PARAMETERS": ["username"],
@@ -41,7 +46,7 @@ SLOW_HASHING = {
 def _attacker(barrier: multiprocessing.synchronize.Barrier, attempts: int) -> None:
     barrier.wait()
     for attempt in range(attempts):
-        password = f"guess-{attempt}"
+        password = f"guess-{os.getpid()}-{attempt}"
         request = RequestFactory().post("/login/", {"username": "victim", "password": password})
         authenticate(request, username="victim", password=password)
 
@@ -76,37 +81,51 @@ def test_thousand_successful_logins_never_lock_out(redis_db, client):
         for _ in range(1000):
             response = client.post("/login/", {"username": "victim", "password": "right"})
             assert response.status_code == 302
-    assert redis_db.exists(VICTIM_KEY) == 0
+    assert redis_db.exists(VICTIM_KEY, VICTIM_INFLIGHT) == 0
 
 
-def test_api_flow_without_login_signal_is_released_at_request_end(redis_db, client):
-    """authenticate() without login() (token/API flows) must not leave stale counts."""
+def test_api_flow_without_login_signal_is_settled_when_the_view_returns(redis_db, client):
+    """authenticate() without login() (token/API flows) must free its slot, count nothing."""
     User.objects.create_user("victim", password="right")
     with override_settings(**GUARDED):
         for _ in range(3 * LIMIT):
             response = client.post("/api/auth/", {"username": "victim", "password": "right"})
             assert response.status_code == 200
-    assert redis_db.exists(VICTIM_KEY) == 0
+    assert redis_db.exists(VICTIM_KEY, VICTIM_INFLIGHT) == 0
 
 
 @pytest.mark.single_node
-def test_failed_guess_is_counted_once_at_the_check(redis_db, client):
-    """A failed login must be one count and one round trip, not check plus record."""
+def test_failed_guess_is_the_check_and_the_record_that_settles_it(redis_db, client):
+    """A failed login costs the admitting check and one record: two calls, one count."""
     with override_settings(**GUARDED):
         client.post("/login/", {"username": "victim", "password": "warm-up"})
         TALLY.reset()
         client.post("/login/", {"username": "victim", "password": "wrong"})
-    assert TALLY.commands == ["EVALSHA"]
-    assert TALLY.round_trips == 1
+    assert TALLY.commands == ["EVALSHA", "EVALSHA"]
+    assert TALLY.round_trips == 2
     assert int(redis_db.hget(VICTIM_KEY, "failures")) == 2
+    assert redis_db.exists(VICTIM_INFLIGHT) == 0
 
 
-def test_several_checks_in_one_request_count_once(redis_db, client):
-    """A decorator check plus two authenticate() calls in one request are one guess."""
+def test_every_authenticate_in_one_request_is_a_guess(redis_db, client):
+    """A decorator check plus two authenticate() calls: two evaluations, two failures."""
     with override_settings(**GUARDED):
         response = client.post("/api/double/", {"username": "victim", "password": "wrong"})
     assert response.status_code == 401
-    assert int(redis_db.hget(VICTIM_KEY, "failures")) == 1
+    assert int(redis_db.hget(VICTIM_KEY, "failures")) == 2
+
+
+@pytest.mark.parametrize("batch", [2, 50])
+def test_a_batch_of_guesses_in_one_request_gets_exactly_the_limit(redis_db, client, batch):
+    """A JSON batch or GraphQL aliases: N authenticate() calls must not give L x N guesses."""
+    items = [{"username": "victim", "password": f"guess-{n}"} for n in range(batch)]
+    with override_settings(**SLOW_HASHING):
+        for _ in range(3):
+            response = client.post("/api/batch/", items, content_type="application/json")
+            assert response.status_code in (200, 429)
+    assert int(redis_db.get(EVALUATIONS_KEY)) == min(LIMIT, 3 * batch)
+    # Refusals during the lockout count too (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT).
+    assert int(redis_db.hget(VICTIM_KEY, "failures")) >= min(LIMIT, 3 * batch)
 
 
 def test_limit_reached_locks_and_refuses_without_evaluating(redis_db, client):

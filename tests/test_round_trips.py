@@ -7,8 +7,8 @@ path is covered in test_scripts.py.
 
 Every test runs both flows, pinned so the numbers do not depend on the default:
 "classic" (``AXES_REDIS_PARALLEL_GUARD=False``: django-axes' check, then the
-record) and "guard" (the check itself counts the guess; a failure then costs no
-second write, a success gives the guess back).
+record) and "guard" (the check takes a slot for the guess; the failure that
+settles it is the record, a success frees it).
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def test_failed_login_is_one_call_for_the_check_and_at_most_one_for_the_record(
     round_trips, commands, response = measure(lambda: fail(client))
 
     assert response.status_code == 200
-    # classic: the check (get_failures) and the record; guard: the check already counted.
-    expected = {"classic": ["EVALSHA", "EVALSHA"], "guard": ["EVALSHA"]}[flow]
+    # The check (get_failures, or admit with the guard) and the record.
+    expected = ["EVALSHA", "EVALSHA"]
     assert commands == expected
     assert round_trips == len(expected)
     written = sorted(k.decode() for k in redis_db.keys("axes:*"))
@@ -181,7 +181,7 @@ def test_successful_login_without_reset_is_the_check_and_at_most_a_release(
     round_trips, commands, response = measure(lambda: fail(client, password="right"))
 
     assert response.status_code == 302
-    # classic: the check; guard: the check counted the guess, the release gives it back.
+    # classic: the check; guard: the check took a slot, the release frees it.
     expected = {"classic": ["EVALSHA"], "guard": ["EVALSHA", "EVALSHA"]}[flow]
     assert (round_trips, commands) == (len(expected), expected)
     assert failures(redis_db, IP_KEY) == 1
@@ -199,14 +199,14 @@ def test_server_counts_at_least_the_evalsha_calls_the_tally_reports(redis_db, cl
 
     _, commands, _ = measure(lambda: fail(client))
 
-    assert commands.count("EVALSHA") == {"classic": 2, "guard": 1}[flow]
+    assert commands.count("EVALSHA") == 2
     # The server may be shared with other test runs, hence >=; the exact check is below.
     assert evalsha_calls(redis_db) - before >= commands.count("EVALSHA")
 
 
 def commands_called_by_scripts() -> set[str]:
     called: set[str] = set()
-    for name in (scripts.GET_FAILURES, scripts.RECORD_FAILURE, scripts.RELEASE):
+    for name in (scripts.ADMIT, scripts.GET_FAILURES, scripts.RECORD_FAILURE, scripts.RELEASE):
         text = scripts.source(name).decode()
         called.update(m.lower() for m in re.findall(r"redis\.call\('(\w+)'", text))
     return called
@@ -232,7 +232,7 @@ def test_server_executes_exactly_what_the_tally_reports(private_redis, client, f
         for name in after
         if after[name] != before.get(name, 0) and name != "cmdstat_info"
     }
-    expected = {"classic": ["EVALSHA", "EVALSHA"], "guard": ["EVALSHA"]}[flow]
+    expected = ["EVALSHA", "EVALSHA"]
     assert (round_trips, commands) == (len(expected), expected)
     assert delta.pop("cmdstat_evalsha") == len(expected)
     # Everything else the server ran was executed by our scripts, inside those two calls.

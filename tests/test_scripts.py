@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -19,7 +20,14 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from axes_redis import keys, scripts
-from axes_redis.store import AttemptStore, FailureResult, cooloff_milliseconds
+from axes_redis.store import (
+    ADMITTED,
+    BUSY,
+    AttemptStore,
+    FailureResult,
+    Verdict,
+    cooloff_milliseconds,
+)
 from tests.counting import TALLY
 
 LUA_DIR = Path(__file__).resolve().parents[1] / "lua"
@@ -36,17 +44,29 @@ def record(
     cooloff: str = "",
     limit: int = 3,
     lock_out: str = "1",
-    mode: str = "record",
+    guess: str = "",
     metadata: tuple[str, ...] = (),
 ) -> list[int]:
     """record_failure.lua, called with its documented ARGV layout, without a trail entry.
 
-    Returns {failures, counted, locked}; the trail ID (always "" here) is checked
-    to be empty and dropped.
+    Returns {failures, locked}; the trail ID (always "" here) is checked to be
+    empty and dropped.
     """
-    args = [cooloff, str(limit), lock_out, mode, "", "1", *metadata]
-    *result, trail_id = scripts.run(client, scripts.RECORD_FAILURE, client_keys, args)
+    args = [cooloff, str(limit), lock_out, guess, "", "1", *metadata]
+    inflight = [keys.inflight_key("axes", key) for key in client_keys] if guess else []
+    *result, trail_id = scripts.run(client, scripts.RECORD_FAILURE, [*client_keys, *inflight], args)
     assert trail_id == b""
+    return [int(v) for v in result]
+
+
+def admit(
+    client: Any, client_keys: list[str], guess: str, *, limit: int = 3, hold: int = 60000
+) -> list[int]:
+    """admit.lua with its documented layout: returns {verdict, failures}."""
+    inflight = [keys.inflight_key("axes", key) for key in client_keys]
+    result = scripts.run(
+        client, scripts.ADMIT, [*client_keys, *inflight], [str(limit), str(hold), guess]
+    )
     return [int(v) for v in result]
 
 
@@ -102,13 +122,12 @@ def test_importlib_resources_finds_exactly_the_lua_files():
 def test_record_failure_returns_count_and_decides_the_lock_in_redis(redis_db):
     """The lock must start exactly at the limit, decided where the count is made."""
     results = [record(redis_db, [KEY], limit=3) for _ in range(4)]
-    assert [(failures, locked) for failures, _counted, locked in results] == [
+    assert [(failures, locked) for failures, locked in results] == [
         (1, 0),
         (2, 0),
         (3, 1),
         (4, 1),
     ]
-    assert all(counted == 1 for _failures, counted, _locked in results)
     assert redis_db.hget(KEY, "failures") == b"4"
     assert redis_db.hget(KEY, "limit") == b"3"
 
@@ -116,8 +135,8 @@ def test_record_failure_returns_count_and_decides_the_lock_in_redis(redis_db):
 def test_record_failure_without_lock_out_never_reports_locked(redis_db):
     """AXES_LOCK_OUT_AT_FAILURE=False must count failures but never lock anyone out."""
     results = [record(redis_db, [KEY], limit=1, lock_out="0") for _ in range(5)]
-    assert [failures for failures, _, _ in results] == [1, 2, 3, 4, 5]
-    assert [locked for _, _, locked in results] == [0] * 5
+    assert [failures for failures, _ in results] == [1, 2, 3, 4, 5]
+    assert [locked for _, locked in results] == [0] * 5
 
 
 def test_empty_cooloff_persists_a_key_that_had_a_ttl(redis_db):
@@ -163,28 +182,82 @@ def test_first_is_set_once_and_last_moves(redis_db):
 def test_every_key_is_incremented_and_the_highest_count_returned(redis_db):
     """A client over the limit on one parameter set must be locked whatever the others say."""
     redis_db.hset(OTHER, "failures", 5)
-    failures, _, locked = record(
-        redis_db, [KEY, OTHER, BOTH], limit=6, metadata=("username", "alice")
-    )
+    failures, locked = record(redis_db, [KEY, OTHER, BOTH], limit=6, metadata=("username", "alice"))
     assert (failures, locked) == (6, 1)
     assert [redis_db.hget(k, "failures") for k in (KEY, OTHER, BOTH)] == [b"1", b"6", b"1"]
     assert all(redis_db.hget(k, "username") == b"alice" for k in (KEY, OTHER, BOTH))
     assert all(redis_db.hget(k, "limit") == b"6" for k in (KEY, OTHER, BOTH))
 
 
+# --- admit.lua ---------------------------------------------------------------------------
+
+INFLIGHT = keys.inflight_key("axes", KEY)
+
+
+def test_admit_takes_a_slot_per_guess_and_says_busy_when_none_is_left(redis_db):
+    """Guesses in flight fill the limit's slots, so parallel requests cannot pass it."""
+    record(redis_db, [KEY])
+    assert admit(redis_db, [KEY], "a") == [1, 1]
+    assert admit(redis_db, [KEY], "b") == [1, 1]
+    assert admit(redis_db, [KEY], "c") == [2, 1]
+    assert redis_db.zcard(INFLIGHT) == 2
+    assert redis_db.hget(KEY, "failures") == b"1"  # a guess in flight is not a failure
+
+
+def test_admit_joins_a_guess_with_the_same_credentials(redis_db):
+    """The very same credentials in flight twice reveal nothing new: one slot."""
+    assert [admit(redis_db, [KEY], "same", limit=1)[0] for _ in range(5)] == [1] * 5
+    assert admit(redis_db, [KEY], "other", limit=1)[0] == 2
+    assert redis_db.zrange(INFLIGHT, 0, -1) == [b"same"]
+
+
 def test_admit_is_refused_at_the_limit_without_writing(redis_db):
     """A guess refused at the limit must not extend the cool-off or touch the record."""
     for _ in range(3):
-        assert record(redis_db, [KEY], cooloff="5000", limit=3, mode="admit")[1] == 1
+        record(redis_db, [KEY], cooloff="5000")
     redis_db.hset(KEY, "last", "1")
     redis_db.pexpire(KEY, 3000)
 
-    failures, counted, locked = record(redis_db, [KEY], cooloff="90000", limit=3, mode="admit")
+    assert admit(redis_db, [KEY], "a", limit=3) == [0, 3]
 
-    assert (failures, counted, locked) == (3, 0, 1)
     assert redis_db.hget(KEY, "failures") == b"3"
     assert redis_db.hget(KEY, "last") == b"1"
     assert redis_db.pttl(KEY) <= 3000
+    assert redis_db.exists(INFLIGHT) == 0
+
+
+def test_a_guess_whose_outcome_never_arrives_holds_its_slot_only_for_the_hold(redis_db):
+    """A crashed request must not keep a slot for ever, nor become a failure."""
+    assert admit(redis_db, [KEY], "crashed", limit=1, hold=50)[0] == 1
+    assert admit(redis_db, [KEY], "next", limit=1)[0] == 2
+    assert 0 < redis_db.pttl(INFLIGHT) <= 60000
+    time.sleep(0.08)
+    assert admit(redis_db, [KEY], "next", limit=1) == [1, 0]
+    assert redis_db.zrange(INFLIGHT, 0, -1) == [b"next"]
+    assert redis_db.exists(KEY) == 0
+
+
+def test_a_failure_settles_its_guess_and_a_release_frees_it(redis_db):
+    """The slot is given back the moment the outcome is known, either way."""
+    assert admit(redis_db, [KEY], "wrong", limit=2)[0] == 1
+    assert admit(redis_db, [KEY], "right", limit=2)[0] == 1
+    assert record(redis_db, [KEY], limit=2, guess="wrong") == [1, 0]
+    assert redis_db.zrange(INFLIGHT, 0, -1) == [b"right"]
+    released = scripts.run(redis_db, scripts.RELEASE, [KEY, INFLIGHT], ["release", "", 1, "right"])
+    assert released == 0
+    assert redis_db.exists(INFLIGHT) == 0
+    assert redis_db.hget(KEY, "failures") == b"1"
+
+
+def test_admit_frees_the_guesses_the_request_reports_returned(redis_db):
+    """A batch's earlier evaluations that returned free their slots in the next check's call."""
+    assert admit(redis_db, [KEY], "first", limit=1)[0] == 1
+    inflight = [INFLIGHT]
+    result = scripts.run(
+        redis_db, scripts.ADMIT, [KEY, *inflight], ["1", "60000", "second", "first"]
+    )
+    assert [int(v) for v in result] == [1, 0]
+    assert redis_db.zrange(INFLIGHT, 0, -1) == [b"second"]
 
 
 # --- get_failures.lua --------------------------------------------------------------------
@@ -205,7 +278,7 @@ def test_get_failures_is_the_max_over_keys_and_zero_when_missing(redis_db):
 # --- atomicity under concurrency -------------------------------------------------------
 
 
-def hammer(store: AttemptStore, *, admit: bool, limit: int) -> list[FailureResult]:
+def hammer(store: AttemptStore, *, limit: int) -> list[FailureResult]:
     threads, calls = 20, 10
     barrier = threading.Barrier(threads)
     results: list[FailureResult] = []
@@ -222,7 +295,6 @@ def hammer(store: AttemptStore, *, admit: bool, limit: int) -> list[FailureResul
                     limit=limit,
                     lock_out=True,
                     metadata={"username": "alice"},
-                    admit=admit,
                 )
                 with lock:
                     results.append(result)
@@ -242,7 +314,7 @@ def hammer(store: AttemptStore, *, admit: bool, limit: int) -> list[FailureResul
 def test_parallel_failures_are_never_lost_or_double_counted(redis_db):
     """200 simultaneous failures must count 200, each count seen once, locked from the limit."""
     limit = 50
-    results = hammer(AttemptStore(redis_db, "axes"), admit=False, limit=limit)
+    results = hammer(AttemptStore(redis_db, "axes"), limit=limit)
 
     assert redis_db.hget(KEY, "failures") == b"200"
     assert sorted(r.failures for r in results) == list(range(1, 201))
@@ -251,14 +323,28 @@ def test_parallel_failures_are_never_lost_or_double_counted(redis_db):
 
 
 def test_parallel_admissions_never_pass_the_limit(redis_db):
-    """Simultaneous guesses must never get more than the limit admitted."""
-    limit = 50
-    results = hammer(AttemptStore(redis_db, "axes"), admit=True, limit=limit)
+    """Simultaneous distinct guesses must never get more than the limit's slots."""
+    limit, threads, calls = 50, 20, 10
+    store = AttemptStore(redis_db, "axes")
+    barrier = threading.Barrier(threads)
+    verdicts: list[Verdict] = []
 
-    admitted = [r for r in results if r.counted]
-    assert len(admitted) == limit
-    assert sorted(r.failures for r in admitted) == list(range(1, limit + 1))
-    assert redis_db.hget(KEY, "failures") == str(limit).encode()
+    def worker(number: int) -> None:
+        barrier.wait()
+        for call in range(calls):
+            guess = f"g{number}-{call}"
+            verdicts.append(store.admit([KEY], limit=limit, hold_ms=60000, guess=guess))
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=30)
+    assert len(verdicts) == threads * calls
+    assert sum(v.code == ADMITTED for v in verdicts) == limit
+    assert sum(v.code == BUSY for v in verdicts) == threads * calls - limit
+    assert redis_db.zcard(INFLIGHT) == limit
+    assert redis_db.exists(KEY) == 0
 
 
 # --- cool-off rounding -------------------------------------------------------------------
@@ -283,8 +369,8 @@ def test_cooloff_milliseconds_rounds_up(cooloff, expected):
 # --- the cold script cache -------------------------------------------------------------
 
 
-def script_shas() -> list[str]:
-    names = (scripts.GET_FAILURES, scripts.RECORD_FAILURE)
+def script_shas(guard: bool) -> list[str]:
+    names = (scripts.ADMIT if guard else scripts.GET_FAILURES, scripts.RECORD_FAILURE)
     return [hashlib.sha1(scripts.source(name)).hexdigest() for name in names]
 
 
@@ -299,12 +385,12 @@ def test_script_flush_is_survived_by_reloading(private_redis, client, settings, 
     """A Redis restart or failover that empties the script cache must not stop the counting."""
     settings.AXES_REDIS_PARALLEL_GUARD = guard
     settings.AXES_FAILURE_LIMIT = 3
-    # classic: the check runs get_failures, the record record_failure; guard: one admit call.
-    calls = 1 if guard else 2
+    # The check runs get_failures (classic) or admit (guard), the record record_failure.
+    calls = 2
     User.objects.create_user("alice", password="right")
     assert fail(client) == 200  # scripts cached, connection warm
     private_redis.script_flush()
-    assert private_redis.script_exists(*script_shas()) == [False, False]
+    assert private_redis.script_exists(*script_shas(guard)) == [False, False]
 
     TALLY.reset()
     assert fail(client) == 200
@@ -312,7 +398,7 @@ def test_script_flush_is_survived_by_reloading(private_redis, client, settings, 
     assert TALLY.commands == ["EVALSHA", "SCRIPT", "EVALSHA"] * calls
     assert TALLY.round_trips == 3 * calls
     assert private_redis.hget(IP_KEY, "failures") == b"2"
-    assert private_redis.script_exists(*script_shas())[1] is True
+    assert private_redis.script_exists(*script_shas(guard)) == [True, True]
 
     TALLY.reset()
     assert fail(client) == 429

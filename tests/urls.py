@@ -1,15 +1,19 @@
+import json
+from concurrent.futures import ThreadPoolExecutor
+
 from axes.decorators import axes_dispatch
 from django.contrib import admin
-from django.contrib.auth import authenticate
+from django.contrib.auth import aauthenticate, authenticate
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
+from django.utils.html import escape
 
 from axes_redis import admin as axes_redis_admin
 
 
 def locked(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(f"locked page for {request.GET.get('username', '')}")
+    return HttpResponse(f"locked page for {escape(request.GET.get('username', ''))}")
 
 
 def token_auth(request: HttpRequest) -> HttpResponse:
@@ -30,6 +34,42 @@ def double_auth(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok" if user else "denied", status=200 if user else 401)
 
 
+def _credentials(request: HttpRequest) -> dict[str, str | None]:
+    return {"username": request.POST.get("username"), "password": request.POST.get("password")}
+
+
+def batch_auth(request: HttpRequest) -> HttpResponse:
+    """A batch (a GraphQL document of aliased token mutations): one authenticate() per item."""
+    items = json.loads(request.body)
+    found = [authenticate(request, **item) is not None for item in items]
+    return JsonResponse({"ok": sum(found)})
+
+
+def off_thread_auth(request: HttpRequest) -> HttpResponse:
+    """authenticate() on a thread that is not the request's."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        user = pool.submit(authenticate, request, **_credentials(request)).result()
+    return HttpResponse("ok" if user else "denied", status=200 if user else 401)
+
+
+def crash_after_auth(request: HttpRequest) -> HttpResponse:
+    """A view that raises after the password check, whatever its outcome."""
+    authenticate(request, **_credentials(request))
+    raise RuntimeError("crashed after the password check")
+
+
+@axes_dispatch  # type: ignore[untyped-decorator]
+def login_page(request: HttpRequest) -> HttpResponse:
+    """django-allauth's integration: the decorator checks every request, page loads too."""
+    return HttpResponse("<form>the login page</form>")
+
+
+async def async_auth(request: HttpRequest) -> HttpResponse:
+    """Django's async login path: await aauthenticate()."""
+    user = await aauthenticate(request, **_credentials(request))
+    return HttpResponse("ok" if user else "denied", status=200 if user else 401)
+
+
 class OpsAdminSite(admin.AdminSite):
     """A project's own AdminSite: our pages must work there too."""
 
@@ -46,4 +86,9 @@ urlpatterns = [
     path("locked/", locked, name="locked"),
     path("api/auth/", token_auth, name="token-auth"),
     path("api/double/", double_auth, name="double-auth"),
+    path("api/batch/", batch_auth, name="batch-auth"),
+    path("api/off-thread/", off_thread_auth, name="off-thread-auth"),
+    path("api/crash/", crash_after_auth, name="crash-after-auth"),
+    path("api/async/", async_auth, name="async-auth"),
+    path("page/", login_page, name="login-page"),
 ]

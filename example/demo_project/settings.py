@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Last, as django-axes documents: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
+    "axes_redis.middleware.AxesRedisMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

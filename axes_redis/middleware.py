@@ -1,0 +1,83 @@
+"""AxesRedisMiddleware: settle the parallel guard's guesses the moment the view returns.
+
+A guess that did not fail is over when the view returns (an API flow that calls
+``authenticate()`` without ``login()``, a batch, a login on another thread): its
+slot is freed before the response is sent, so the client's next request, and
+everybody else behind the same IP, find it free. Streaming bodies do not hold it.
+A view that raised (or answered 5xx) leaves its guesses to run out their hold: their outcome is
+unknown, and an attacker must not get a free guess by making requests crash.
+
+Place it after ``axes.middleware.AxesMiddleware`` (check ``axes_redis.E009``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from axes.conf import settings
+from axes.handlers.proxy import AxesProxyHandler
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from axes_redis import guard
+
+BUSY_RETRY_AFTER_SECONDS = 1
+
+
+def busy_response(request: HttpRequest) -> HttpResponse:
+    """What a login refused only because of guesses in flight gets: not a lockout.
+
+    429 with ``Retry-After``, so API clients retry; nothing was counted.
+    """
+    response = HttpResponse(
+        "Too many sign-ins for this account are being checked right now. "
+        "Please try again in a moment.",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return response
+
+
+def _settle(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    guesses = guard.RequestGuesses.find(request)
+    if guesses is None:
+        return response
+    if response.status_code >= 500:
+        guesses.crashed = True
+    handler = AxesProxyHandler.get_implementation()
+    settle = getattr(handler, "settle_request", None)
+    if settle is not None:
+        settle(request)
+    if guesses.busy and settings.AXES_ENABLED:
+        return busy_response(request)
+    return response
+
+
+class AxesRedisMiddleware:
+    async_capable = True
+    sync_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(self.get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        return _settle(request, self.get_response(request))
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        response = await get_response(request)
+        if guard.RequestGuesses.find(request) is None:
+            return response
+        return await sync_to_async(_settle)(request, response)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """The view raised: its guesses' outcome is unknown, so they keep their slots."""
+        guesses = guard.RequestGuesses.find(request)
+        if guesses is not None:
+            guesses.crashed = True
