@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-slow test-fakeredis test-cluster test-browser lint demo clean bench
+.PHONY: venv test test-slow test-server test-fakeredis test-cluster test-browser lint demo clean bench
 
 venv: $(STAMP)
 
@@ -14,20 +14,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	touch $(STAMP)
 
-# The main suite; slow suites (wheel install, later cluster and browser) run via test-slow.
+# The main suite; slow suites (wheel install, cluster, real servers, browser) have their own targets.
 test: venv
-	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not browser and not server" $(PYTEST_ARGS)
 
 test-slow: venv
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
+# The parallel guard through real servers (gunicorn -k gthread, uvicorn), beside AxesCacheHandler.
+test-server: venv
+	$(BIN)/python -m pytest -m server -s $(PYTEST_ARGS)
+
 # Compatibility run of the suite on fakeredis' TCP server (in addition to, never instead of, test).
 test-fakeredis: venv
-	AXES_REDIS_TEST_SERVER=fakeredis $(BIN)/python -m pytest -m "not slow and not browser and not real_redis_only" $(PYTEST_ARGS)
+	AXES_REDIS_TEST_SERVER=fakeredis $(BIN)/python -m pytest -m "not slow and not browser and not server and not real_redis_only" $(PYTEST_ARGS)
 
 # The suite again on a real 3-primary Redis Cluster started for the run.
 test-cluster: venv
-	AXES_REDIS_TEST_SERVER=cluster $(BIN)/python -m pytest -m "not slow and not browser and not real_redis_only and not single_node" $(PYTEST_ARGS)
+	AXES_REDIS_TEST_SERVER=cluster $(BIN)/python -m pytest -m "not slow and not browser and not server and not real_redis_only and not single_node" $(PYTEST_ARGS)
 
 # The admin in headless Chromium; browser builds cannot be downloaded, so Debian's are used.
 test-browser: venv

@@ -51,6 +51,13 @@ def credential_digest(credentials: Mapping[str, object]) -> str:
     return salted_hmac("axes_redis.guard", material, algorithm="sha256").hexdigest()[:32]
 
 
+def _django_request(request: HttpRequest) -> HttpRequest:
+    """The ``HttpRequest`` the middleware sees, also when ``authenticate()`` was given a
+    wrapper of it (Django REST framework's ``Request`` keeps it as ``_request``)."""
+    inner = request.__dict__.get("_request")
+    return inner if isinstance(inner, HttpRequest) else request
+
+
 @dataclass
 class Guess:
     """One admitted password evaluation."""
@@ -83,14 +90,15 @@ class RequestGuesses:
 
     @classmethod
     def of(cls, request: HttpRequest) -> RequestGuesses:
-        found: RequestGuesses | None = request.__dict__.get(_ATTR)
+        state = _django_request(request).__dict__
+        found: RequestGuesses | None = state.get(_ATTR)
         if found is None:
-            found = request.__dict__.setdefault(_ATTR, cls())
+            found = state.setdefault(_ATTR, cls())
         return found
 
     @classmethod
     def find(cls, request: HttpRequest | None) -> RequestGuesses | None:
-        return None if request is None else request.__dict__.get(_ATTR)
+        return None if request is None else _django_request(request).__dict__.get(_ATTR)
 
     def add(self, guess: Guess) -> None:
         with self._lock:

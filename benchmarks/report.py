@@ -138,14 +138,17 @@ def derive(document: dict[str, Any]) -> dict[str, Any]:
                     f"{_us(mine.get(figure))} vs {command.upper()} {_us(paced['p50_us'])}",
                 )
         trips = by[ours].get("round_trips", {})
-        for figure in ("failed_login", "check_clean", "check_locked"):
+        # A failed login is the check that takes the guess's slot and the record that
+        # settles it; a check without credentials only reads.
+        for figure, most in (("failed_login", 2), ("check_clean", 1), ("check_locked", 1)):
             sent = trips.get(figure, {}).get("redis_commands")
             names = trips.get(figure, {}).get("redis_commands_by_name", {})
             target(
-                f"exactly 1 Redis command per {figure.replace('_', ' ')}",
+                f"at most {most} Redis command{'s' if most > 1 else ''} per "
+                f"{figure.replace('_', ' ')}",
                 ours,
                 sent,
-                1.0,
+                float(most),
                 f"{sent} sent: {names}",
             )
         memory = by[ours].get("memory")

@@ -223,10 +223,16 @@ class Bench:
             self.failed_login(self.request(*CLIENTS.next()))
             self.check(self.request(*CLIENTS.next()))
 
-    def request(self, ip: str, username: str, *, with_body: bool = True) -> Any:
-        data = {"username": username, "password": WRONG_PASSWORD} if with_body else {}
+    def request(
+        self, ip: str, username: str, *, with_body: bool = True, password: str = WRONG_PASSWORD
+    ) -> Any:
+        data = {"username": username, "password": password} if with_body else {}
         request = self.factory.post("/login/", data, REMOTE_ADDR=ip, HTTP_USER_AGENT=USER_AGENT)
         request.bench_username = username
+        request.bench_password = password
+        # Parsed before any check, as CsrfViewMiddleware does for every POST: the check
+        # reads the username from it, and the parse is not the handler's cost.
+        request.POST  # noqa: B018
         return request
 
     # -- the operations
@@ -237,17 +243,20 @@ class Bench:
             return self.defender_view(request)
         from django.contrib.auth import authenticate
 
-        return authenticate(request, username=request.bench_username, password=WRONG_PASSWORD)
+        return authenticate(
+            request, username=request.bench_username, password=request.bench_password
+        )
 
     def check(self, request: Any) -> bool:
-        """The lockout check alone; True when the client may go on."""
+        """The lockout check alone, as a view decorator or a page load makes it (no
+        password to evaluate follows); True when the client may go on."""
         if self.subject.kind == "defender":
             from defender import utils
 
             return not utils.is_already_locked(request, username=request.bench_username)
         from axes.handlers.proxy import AxesProxyHandler
 
-        return bool(AxesProxyHandler.is_allowed(request, {"username": request.bench_username}))
+        return bool(AxesProxyHandler.is_allowed(request))
 
     def record_only(self, ip: str, username: str) -> None:
         """Record one failure without the password check (memory figure)."""
@@ -745,10 +754,12 @@ class Bench:
                 start = backends.evaluated
                 try:
                     barrier.wait(timeout=60)
-                    for _ in range(attempts_each):
+                    for attempt in range(attempts_each):
                         before = backends.evaluated
                         ip = f"192.0.{(index >> 8) & 255}.{index & 255}"
-                        self.failed_login(self.request(ip, RACE_USERNAME))
+                        # A distinct password per guess, as a real attacker sends.
+                        password = f"{WRONG_PASSWORD}-{index}-{attempt}"
+                        self.failed_login(self.request(ip, RACE_USERNAME, password=password))
                         if backends.evaluated == before:
                             outcome["refused"] = True
                             break

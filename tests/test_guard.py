@@ -8,6 +8,7 @@ Driven through Django's test client with the middleware in place;
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -258,3 +259,15 @@ def test_a_full_redis_still_enforces_confirmed_lockouts(private_redis, client, a
             assert api(client, "right").status_code == 429
         finally:
             private_redis.config_set("maxmemory", 0)
+
+
+def test_drf_basic_auth_is_settled_on_the_django_request(redis_db, client, alice):
+    """DRF calls authenticate() with its own Request: the slot must still be freed."""
+    good = "Basic " + base64.b64encode(b"alice:right").decode()
+    bad = "Basic " + base64.b64encode(b"alice:wrong").decode()
+    with override_settings(**GUARDED, AXES_REDIS_GUARD_WAIT=0.05):
+        statuses = [client.get("/api/drf/", HTTP_AUTHORIZATION=good).status_code for _ in range(8)]
+        assert client.get("/api/drf/", HTTP_AUTHORIZATION=bad).status_code in (401, 403)
+    assert statuses == [200] * 8
+    assert redis_db.hget(ALICE_KEY, "failures") == b"1"
+    assert redis_db.exists(ALICE_INFLIGHT) == 0

@@ -23,7 +23,7 @@ import redis
 pytestmark = pytest.mark.slow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ("record_failure.lua", "get_failures.lua")
+SCRIPTS = ("admit.lua", "record_failure.lua", "get_failures.lua", "release.lua")
 PREFIX = "wheeltest"
 EXPECTED_KEY = f"{PREFIX}:client:{{ip_address=127.0.0.1}}"
 INSTALL_TIMEOUT = 240
@@ -42,6 +42,7 @@ PROBE = textwrap.dedent(
             "axes",
             "axes_redis",
         ],
+        MIDDLEWARE=["axes.middleware.AxesMiddleware", "axes_redis.middleware.AxesRedisMiddleware"],
         AXES_HANDLER="axes_redis.handler.AxesRedisHandler",
         AXES_CACHE="axes",
         AXES_REDIS_KEY_PREFIX=sys.argv[2],

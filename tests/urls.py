@@ -1,5 +1,6 @@
 import json
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from axes.decorators import axes_dispatch
 from django.contrib import admin
@@ -8,6 +9,10 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils.html import escape
+from rest_framework.authentication import BasicAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from axes_redis import admin as axes_redis_admin
 
@@ -70,6 +75,16 @@ async def async_auth(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok" if user else "denied", status=200 if user else 401)
 
 
+class BasicAuthView(APIView):  # type: ignore[misc]
+    """Django REST framework's HTTP Basic auth: authenticate() on its own Request wrapper."""
+
+    authentication_classes = (BasicAuthentication,)
+    permission_classes = (IsAuthenticated,)
+
+    def get(self, request: Any) -> Response:
+        return Response({"user": request.user.get_username()})
+
+
 class OpsAdminSite(admin.AdminSite):
     """A project's own AdminSite: our pages must work there too."""
 
@@ -91,4 +106,5 @@ urlpatterns = [
     path("api/crash/", crash_after_auth, name="crash-after-auth"),
     path("api/async/", async_auth, name="async-auth"),
     path("page/", login_page, name="login-page"),
+    path("api/drf/", BasicAuthView.as_view(), name="drf-basic"),
 ]
