@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.signals import setting_changed
 
+from axes_redis.tiers import Tier, usable
+
 T = TypeVar("T")
 
 DEFAULT_KEY_PREFIX = "axes"
@@ -99,6 +101,11 @@ class AxesRedisSettings:
         Long enough for a few rounds of a real password hasher.
         """
         return self._read("AXES_REDIS_GUARD_WAIT", DEFAULT_GUARD_WAIT, float)
+
+    @property
+    def lockout_tiers(self) -> tuple[Tier, ...]:
+        """django-axes' ``AXES_LOCKOUT_TIERS``, parsed (see :mod:`axes_redis.tiers`)."""
+        return self._read("AXES_LOCKOUT_TIERS", None, usable)
 
     @property
     def fail_open(self) -> bool:

@@ -31,7 +31,7 @@ from axes.signals import user_locked_out
 from django.http import HttpRequest
 from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
 
-from axes_redis import guard, keys
+from axes_redis import guard, keys, tiers
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
 from axes_redis.store import ADMITTED, LOCKED, AttemptStore, Trail
@@ -84,6 +84,25 @@ def _no_username_to_track(request: HttpRequest, credentials: Any, username: Any)
     """django-axes keeps no record when the username is the only lockout
     parameter and none was given."""
     return username is None and get_lockout_parameters(request, credentials) == ["username"]
+
+
+def failure_limit(request: HttpRequest, credentials: Any) -> int:
+    """``AXES_FAILURE_LIMIT``, or the first tier's threshold with ``AXES_LOCKOUT_TIERS``
+    (what django-axes' next release answers; 8.3.1 knows no tiers)."""
+    found = tiers.configured()
+    return found[0].failures if found else int(get_failure_limit(request, credentials))
+
+
+LOCKOUT_TTL_ATTR = "axes_redis_lockout_ms"
+"""On a request refused for a lockout: the milliseconds the lockout has left, as
+Redis answered in the call that found or made it (-1: no cool-off)."""
+LOCKOUT_FAILURES_ATTR = "axes_redis_lockout_failures"
+"""On the same request: the failure count behind that lockout."""
+
+
+def _remember_lockout(request: HttpRequest, ttl_ms: int, failures: int) -> None:
+    setattr(request, LOCKOUT_TTL_ATTR, ttl_ms)
+    setattr(request, LOCKOUT_FAILURES_ATTR, failures)
 
 
 def _keys_of(guesses: list[guard.Guess]) -> list[str]:
@@ -188,11 +207,22 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             or not settings.AXES_LOCK_OUT_AT_FAILURE
             or not axes_redis_settings.parallel_guard
         ):
-            return bool(super().is_locked(request, credentials))
+            return self._read_check(request, credentials)
         username = get_client_username(request, credentials)
         if _no_username_to_track(request, credentials, username):
-            return bool(super().is_locked(request, credentials))
+            return self._read_check(request, credentials)
         return self._admit(request, credentials, self.client_keys(request, credentials, username))
+
+    def _read_check(self, request: HttpRequest, credentials: dict[str, Any] | None) -> bool:
+        """django-axes' comparison (failures >= limit) on one read that also brings
+        the lockout's TTL, for an exact ``Retry-After``."""
+        if not settings.AXES_LOCK_OUT_AT_FAILURE:
+            return False
+        standing = self.store().standing(self.client_keys(request, credentials))
+        if standing.failures < failure_limit(request, credentials):
+            return False
+        _remember_lockout(request, standing.ttl_ms, standing.failures)
+        return True
 
     def _admit(
         self, request: HttpRequest, credentials: dict[str, Any], client_keys: list[str]
@@ -201,7 +231,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         flight hold them all; True when refused (locked out, or still busy)."""
         guesses = guard.RequestGuesses.of(request)
         name = guard.credential_digest(credentials)
-        limit = get_failure_limit(request, credentials)
+        limit = failure_limit(request, credentials)
         hold_ms = int(axes_redis_settings.guard_hold * 1000)
         returned = [other for other in guesses.returned(client_keys) if other != name]
         store = self.store()
@@ -233,6 +263,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                 )
                 return False
             if verdict.code == LOCKED:
+                _remember_lockout(request, verdict.ttl_ms, verdict.failures)
                 return True
             if time.monotonic() + pause > deadline:
                 log.warning(
@@ -310,7 +341,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             log.info("AXES: Login failed from whitelisted client %s.", client_str)
             return
 
-        limit = get_failure_limit(request, credentials)
+        limit = failure_limit(request, credentials)
         client_keys = tuple(self.client_keys(request, credentials, username))
         guess = guesses.take_failed(client_keys) if guesses is not None else None
         try:
@@ -323,6 +354,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                 guess=guess.name if guess else None,
                 trail=self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG),
                 keep_metadata=axes_redis_settings.metadata,
+                tiers=tiers.script_argument(tiers.configured()),
             )
         except RedisError:
             if self.outage("recording a failure"):
@@ -343,6 +375,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             log.warning("AXES: New login failure by %s. Creating new record in Redis.", client_str)
 
         if result.locked:
+            _remember_lockout(request, result.cooloff_ms, result.failures)
             log.warning("AXES: Locking out %s after repeated login failures.", client_str)
             request.axes_locked_out = True  # type: ignore[attr-defined]
             request.axes_credentials = credentials  # type: ignore[attr-defined]

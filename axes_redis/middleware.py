@@ -7,7 +7,9 @@ everybody else behind the same IP, find it free. Streaming bodies do not hold it
 A view that raised (or answered 5xx) leaves its guesses to run out their hold: their outcome is
 unknown, and an attacker must not get a free guess by making requests crash.
 
-Place it after ``axes.middleware.AxesMiddleware`` (check ``axes_redis.E009``).
+It also gives lockout responses the exact ``Retry-After`` (``axes_redis.lockout``):
+place it before ``axes.middleware.AxesMiddleware``, so that it sees the lockout
+responses AxesMiddleware makes (check ``axes_redis.E009``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from axes.conf import settings
 from axes.handlers.proxy import AxesProxyHandler
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from axes_redis import guard
+from axes_redis import guard, lockout
 
 BUSY_RETRY_AFTER_SECONDS = 1
 
@@ -41,6 +43,7 @@ def busy_response(request: HttpRequest) -> HttpResponse:
 
 
 def _settle(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    response = lockout.add_retry_after(request, response)
     guesses = guard.RequestGuesses.find(request)
     if guesses is None:
         return response
@@ -73,7 +76,7 @@ class AxesRedisMiddleware:
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         response = await get_response(request)
         if guard.RequestGuesses.find(request) is None:
-            return response
+            return lockout.add_retry_after(request, response)
         return await sync_to_async(_settle)(request, response)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:

@@ -37,6 +37,18 @@ class FailureResult:
     """Locking is on and ``failures`` has reached the limit."""
     trail_id: str | None = None
     """ID of the login-trail entry this call wrote, if it wrote one."""
+    cooloff_ms: int = -1
+    """The cool-off the call gave the client's keys (the tier's, with
+    ``AXES_LOCKOUT_TIERS``); -1 when they persist."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A client's confirmed failures and how long the worst key has left."""
+
+    failures: int
+    ttl_ms: int
+    """PTTL of the key holding ``failures``: -1 no cool-off, -2 no key."""
 
 
 ADMITTED = 1
@@ -53,6 +65,8 @@ class Verdict:
     (guesses in flight hold the free slots: ask again)."""
     failures: int
     """Highest confirmed failure count over the client's keys."""
+    ttl_ms: int = -2
+    """PTTL of the key holding ``failures`` (see :class:`Standing`)."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +138,9 @@ class AttemptStore:
         the first ones, so it never holds a slot it was not given.
         """
         admitted: list[list[str]] = []
+        highest = 0
         for group in self.slot_groups(client_keys):
-            code, failures = scripts.run(
+            code, failures, ttl = scripts.run(
                 self.client,
                 scripts.ADMIT,
                 [*group, *self.inflight(group)],
@@ -134,9 +149,10 @@ class AttemptStore:
             if int(code) != ADMITTED:
                 for done in admitted:
                     self.release(done, [guess])
-                return Verdict(int(code), int(failures))
+                return Verdict(int(code), int(failures), int(ttl))
             admitted.append(group)
-        return Verdict(ADMITTED, int(failures))
+            highest = max(highest, int(failures))
+        return Verdict(ADMITTED, highest)
 
     def record_failure(
         self,
@@ -149,6 +165,7 @@ class AttemptStore:
         guess: str | None = None,
         trail: Trail | None = None,
         keep_metadata: bool = True,
+        tiers: str = "",
     ) -> FailureResult:
         """Count one failure on every key and decide the lockout, in one script call.
 
@@ -156,7 +173,9 @@ class AttemptStore:
         freed in the same call. With ``trail`` the failure is also appended to the
         login trail, inside the same call. Without ``keep_metadata``
         (``AXES_REDIS_METADATA = False``) the keys get only ``failures``, ``last``
-        and ``limit``; the trail entry still gets who and where.
+        and ``limit``; the trail entry still gets who and where. ``tiers``
+        (:func:`axes_redis.tiers.script_argument`) lets the script pick the cool-off
+        from the count it writes.
         """
         inline = trail is not None and not self.is_cluster
         fields = _metadata_args(metadata) if keep_metadata or inline else []
@@ -167,6 +186,7 @@ class AttemptStore:
             guess or "",
             trail.maxlen if inline and trail else "",
             "1" if keep_metadata else "0",
+            tiers,
             *fields,
         ]
         stream = [trail.key] if inline and trail else []
@@ -180,9 +200,10 @@ class AttemptStore:
             for group in self.slot_groups(client_keys)
         ]
         result = FailureResult(
-            failures=max(int(failures) for failures, _, _ in results),
-            locked=any(locked for _, locked, _ in results),
-            trail_id=next((keys.key_text(tid) for *_, tid in results if tid), None),
+            failures=max(int(failures) for failures, _, _, _ in results),
+            locked=any(locked for _, locked, _, _ in results),
+            trail_id=next((keys.key_text(tid) for _, _, tid, _ in results if tid), None),
+            cooloff_ms=max(int(cooloff) for *_, cooloff in results),
         )
         if trail is not None and not inline:
             entry = {"event": "failure", "locked_out": int(result.locked), **metadata}
@@ -255,12 +276,17 @@ class AttemptStore:
 
     def failures(self, client_keys: Sequence[str]) -> int:
         """Highest failure count over the keys, in one script call."""
+        return self.standing(client_keys).failures
+
+    def standing(self, client_keys: Sequence[str]) -> Standing:
+        """Highest failure count over the keys and its key's TTL, in one script call."""
         if not client_keys:
-            return 0
-        return max(
-            int(scripts.run(self.client, scripts.GET_FAILURES, group, []))
+            return Standing(0, -2)
+        found = [
+            Standing(*map(int, scripts.run(self.client, scripts.GET_FAILURES, group, [])))
             for group in self.slot_groups(client_keys)
-        )
+        ]
+        return max(found, key=lambda standing: standing.failures)
 
     def delete(self, client_keys: Sequence[str]) -> int:
         """Forget the given clients now (one ``UNLINK``); returns how many existed."""

@@ -17,10 +17,11 @@
 --                without failing (never ARGV[3] itself): their slots do not count,
 --                and they are removed from the in-flight sets
 --
--- Returns {verdict, failures}: verdict 1 admitted (the guess is in every set),
--- 0 locked out (the highest failure count has reached the limit), 2 busy (some
--- key's failures + guesses in flight fill its slots: wait and ask again);
--- failures is the highest confirmed count over KEYS. Only 1 adds anything, and
+-- Returns {verdict, failures, ttl}: verdict 1 admitted (the guess is in every
+-- set), 0 locked out (the highest failure count has reached the limit), 2 busy
+-- (some key's failures + guesses in flight fill its slots: wait and ask again);
+-- failures is the highest confirmed count over KEYS, ttl the PTTL of the key
+-- holding it in milliseconds (-1: no cool-off, -2: no key). Only 1 adds anything, and
 -- then ZADD is its first write, so a full Redis (maxmemory, noeviction) refuses it.
 
 local n = #KEYS / 2
@@ -30,10 +31,12 @@ local guess = ARGV[3]
 
 local failures = {}
 local highest = 0
+local ttl = -2
 for i = 1, n do
   failures[i] = tonumber(redis.call('HGET', KEYS[i], 'failures') or '0')
   if failures[i] > highest then
     highest = failures[i]
+    ttl = redis.call('PTTL', KEYS[i])
   end
 end
 
@@ -49,7 +52,7 @@ end
 
 if highest >= limit then
   forget_returned()
-  return {0, highest}
+  return {0, highest, ttl}
 end
 
 local time = redis.call('TIME')
@@ -76,7 +79,7 @@ if not joined then
     end
     if failures[i] + inflight >= limit then
       forget_returned()
-      return {2, highest}
+      return {2, highest, ttl}
     end
   end
 end
@@ -86,4 +89,4 @@ for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', KEYS[n + i], '-inf', now)
 end
 forget_returned()
-return {1, highest}
+return {1, highest, ttl}

@@ -4,14 +4,18 @@
 --             under Redis Cluster all KEYS of one call share a hash slot
 -- ARGV        none
 --
--- Returns the highest "failures" field over KEYS; 0 when none of them exists
--- (never failed, reset, or cool-off expired).
+-- Returns {failures, ttl}: the highest "failures" field over KEYS (0 when none of
+-- them exists: never failed, reset, or cool-off expired) and the PTTL of the key
+-- holding it in milliseconds (-1: no cool-off, -2: no key), so that a lockout
+-- found here can say exactly when it ends (Retry-After).
 
 local highest = 0
+local ttl = -2
 for _, key in ipairs(KEYS) do
   local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
   if failures > highest then
     highest = failures
+    ttl = redis.call('PTTL', key)
   end
 end
-return highest
+return {highest, ttl}

@@ -21,16 +21,21 @@
 --                "0" to give the pairs to the trail entry only and keep no "first"
 --                (AXES_REDIS_METADATA = False: 16 bytes less per key, which takes
 --                the hash's listpack down one allocator size class)
--- ARGV[7..]      field/value pairs for operators (username, ip_address, user_agent,
+-- ARGV[7]        progressive lockout tiers (AXES_LOCKOUT_TIERS) as "failures:ms" pairs
+--                joined by ",", ascending; "" for none. The cool-off of the highest tier
+--                the new count has reached replaces ARGV[1], so the TTL always matches
+--                the count, whatever runs in parallel; below the first tier ARGV[1] applies
+-- ARGV[8..]      field/value pairs for operators (username, ip_address, user_agent,
 --                path_info), already capped in length: stored on every key (ARGV[6]),
 --                and given to the trail entry after event=failure and locked_out=0|1
 --
 -- Hash fields written: failures (HINCRBY), last (Unix ms, server clock), limit,
--- and (ARGV[6] = "1") first (Unix ms, set once per count) and the ARGV[7..] pairs.
+-- and (ARGV[6] = "1") first (Unix ms, set once per count) and the ARGV[8..] pairs.
 --
--- Returns {failures, locked, trail_id}: the highest failure count over the
--- client keys after this call, 1 when locking is on and that count has reached
--- the limit, and the ID of the trail entry written ("" when none was).
+-- Returns {failures, locked, trail_id, cooloff}: the highest failure count over
+-- the client keys after this call, 1 when locking is on and that count has
+-- reached the limit, the ID of the trail entry written ("" when none was), and
+-- the cool-off applied in milliseconds (-1: none, the keys persist).
 
 local limit = tonumber(ARGV[2])
 local lock_out = ARGV[3] == '1'
@@ -47,17 +52,28 @@ local highest = 0
 
 local time = redis.call('TIME')
 local now = string.format('%.0f', time[1] * 1000 + math.floor(time[2] / 1000))
+
+local counts = {}
+for i = 1, clients do
+  counts[i] = redis.call('HINCRBY', KEYS[i], 'failures', 1)
+  if counts[i] > highest then
+    highest = counts[i]
+  end
+end
+
+-- One cool-off for every key of the client: the tier its highest count reached.
 local cooloff = ARGV[1]
+for threshold, milliseconds in string.gmatch(ARGV[7], '(%d+):(%d+)') do
+  if highest >= tonumber(threshold) then
+    cooloff = milliseconds
+  end
+end
 
 for i = 1, clients do
   local key = KEYS[i]
-  local failures = redis.call('HINCRBY', key, 'failures', 1)
-  if failures > highest then
-    highest = failures
-  end
   if ARGV[6] == '1' then
     redis.call('HSETNX', key, 'first', now)
-    redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 7))
+    redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 8))
   else
     redis.call('HSET', key, 'last', now, 'limit', ARGV[2])
   end
@@ -79,6 +95,6 @@ local locked = (lock_out and highest >= limit) and 1 or 0
 local trail_id = ''
 if trail_maxlen ~= '' then
   trail_id = redis.call('XADD', KEYS[#KEYS], 'MAXLEN', '~', trail_maxlen, '*',
-    'event', 'failure', 'locked_out', tostring(locked), unpack(ARGV, 7))
+    'event', 'failure', 'locked_out', tostring(locked), unpack(ARGV, 8))
 end
-return {highest, locked, trail_id}
+return {highest, locked, trail_id, cooloff == '' and -1 or tonumber(cooloff)}

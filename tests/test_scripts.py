@@ -45,33 +45,47 @@ def record(
     limit: int = 3,
     lock_out: str = "1",
     guess: str = "",
+    tiers: str = "",
     metadata: tuple[str, ...] = (),
 ) -> list[int]:
     """record_failure.lua, called with its documented ARGV layout, without a trail entry.
 
     Returns {failures, locked}; the trail ID (always "" here) is checked to be
-    empty and dropped.
+    empty and dropped, the cool-off applied is checked against the PTTL it set.
     """
-    args = [cooloff, str(limit), lock_out, guess, "", "1", *metadata]
+    args = [cooloff, str(limit), lock_out, guess, "", "1", tiers, *metadata]
     inflight = [keys.inflight_key("axes", key) for key in client_keys] if guess else []
-    *result, trail_id = scripts.run(client, scripts.RECORD_FAILURE, [*client_keys, *inflight], args)
+    failures, locked, trail_id, applied = scripts.run(
+        client, scripts.RECORD_FAILURE, [*client_keys, *inflight], args
+    )
     assert trail_id == b""
-    return [int(v) for v in result]
+    pttl = client.pttl(client_keys[0])
+    assert applied == -1 if pttl == -1 else 0 <= applied - pttl < 1000
+    return [int(failures), int(locked)]
 
 
 def admit(
     client: Any, client_keys: list[str], guess: str, *, limit: int = 3, hold: int = 60000
 ) -> list[int]:
-    """admit.lua with its documented layout: returns {verdict, failures}."""
+    """admit.lua with its documented layout: returns {verdict, failures} (and checks its TTL)."""
     inflight = [keys.inflight_key("axes", key) for key in client_keys]
-    result = scripts.run(
+    verdict, failures, ttl = scripts.run(
         client, scripts.ADMIT, [*client_keys, *inflight], [str(limit), str(hold), guess]
     )
-    return [int(v) for v in result]
+    if failures:
+        assert ttl == -1 or 0 <= client.pttl(client_keys[0]) <= ttl
+    return [int(verdict), int(failures)]
 
 
 def get_failures(client: Any, client_keys: list[str]) -> Any:
-    return scripts.run(client, scripts.GET_FAILURES, client_keys, [])
+    """get_failures.lua: the highest count (its TTL is checked against the server's)."""
+    failures, ttl = scripts.run(client, scripts.GET_FAILURES, client_keys, [])
+    if failures:
+        holder = max(client_keys, key=lambda key: int(client.hget(key, "failures") or 0))
+        assert ttl == client.pttl(holder) or 0 <= ttl - client.pttl(holder) < 1000
+    else:
+        assert ttl == -2
+    return failures
 
 
 # --- packaging and headers -------------------------------------------------------------
@@ -256,7 +270,7 @@ def test_admit_frees_the_guesses_the_request_reports_returned(redis_db):
     result = scripts.run(
         redis_db, scripts.ADMIT, [KEY, *inflight], ["1", "60000", "second", "first"]
     )
-    assert [int(v) for v in result] == [1, 0]
+    assert [int(v) for v in result] == [1, 0, -2]
     assert redis_db.zrange(INFLIGHT, 0, -1) == [b"second"]
 
 

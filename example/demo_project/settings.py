@@ -40,8 +40,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Last, as django-axes documents: it turns a lockout into the lockout response.
-    "axes.middleware.AxesMiddleware",
+    # Before AxesMiddleware, so that it sees the lockout responses AxesMiddleware makes.
     "axes_redis.middleware.AxesRedisMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

@@ -37,8 +37,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "axes.middleware.AxesMiddleware",
     "axes_redis.middleware.AxesRedisMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 # Sessions in signed cookies: a form login writes no session row, so concurrent logins
 # contend on SQLite only for ``last_login``.
