@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -22,8 +23,15 @@ DEFAULT_CACHE_ALIAS = "default"
 DEFAULT_TRAIL_MAXLEN = 100_000
 DEFAULT_GUARD_HOLD = 30.0
 DEFAULT_GUARD_WAIT = 10.0
+DEFAULT_RETENTION = 86_400
 HANDLER_PATH = "axes_redis.handler.AxesRedisHandler"
 MIDDLEWARE_PATH = "axes_redis.middleware.AxesRedisMiddleware"
+
+
+def _seconds_or_none(value: Any) -> timedelta | None:
+    if value is None:
+        return None
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
 
 
 class AxesRedisSettings:
@@ -103,6 +111,18 @@ class AxesRedisSettings:
         return self._read("AXES_REDIS_GUARD_WAIT", DEFAULT_GUARD_WAIT, float)
 
     @property
+    def retention(self) -> timedelta | None:
+        """``AXES_REDIS_RETENTION``: seconds a count below the limit is kept when
+        ``AXES_COOLOFF_TIME`` is ``None`` (default one day; ``None``: for ever).
+
+        django-axes' default cool-off is none, so without this every sprayed client
+        would stay in Redis for ever. A client that reached the limit stays locked
+        until it is reset, as django-axes documents; only counts that never locked
+        anything expire, a day after their last failure.
+        """
+        return self._read("AXES_REDIS_RETENTION", DEFAULT_RETENTION, _seconds_or_none)
+
+    @property
     def lockout_tiers(self) -> tuple[Tier, ...]:
         """django-axes' ``AXES_LOCKOUT_TIERS``, parsed (see :mod:`axes_redis.tiers`)."""
         return self._read("AXES_LOCKOUT_TIERS", None, usable)
@@ -115,6 +135,15 @@ class AxesRedisSettings:
         must not win unlimited guesses by doing so.
         """
         return self._read("AXES_REDIS_FAIL_OPEN", False, bool)
+
+    @property
+    def outage_response_callable(self) -> Any:
+        """``AXES_REDIS_OUTAGE_RESPONSE_CALLABLE``: what a login refused because Redis
+        failed gets, a callable (or its dotted path) taking the request and returning a
+        response; ``None`` (the default) is :func:`axes_redis.outage.default_response`,
+        a 503 with ``Retry-After``. Checked by ``axes_redis.E012``.
+        """
+        return self._read("AXES_REDIS_OUTAGE_RESPONSE_CALLABLE", None, lambda value: value or None)
 
     @property
     def trail_maxlen(self) -> int:

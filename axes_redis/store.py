@@ -166,6 +166,7 @@ class AttemptStore:
         trail: Trail | None = None,
         keep_metadata: bool = True,
         tiers: str = "",
+        retention: timedelta | None = None,
     ) -> FailureResult:
         """Count one failure on every key and decide the lockout, in one script call.
 
@@ -175,7 +176,8 @@ class AttemptStore:
         (``AXES_REDIS_METADATA = False``) the keys get only ``failures``, ``last``
         and ``limit``; the trail entry still gets who and where. ``tiers``
         (:func:`axes_redis.tiers.script_argument`) lets the script pick the cool-off
-        from the count it writes.
+        from the count it writes. Without a cool-off, ``retention`` bounds how
+        long a count below the limit lives (a lockout still persists).
         """
         inline = trail is not None and not self.is_cluster
         fields = _metadata_args(metadata) if keep_metadata or inline else []
@@ -187,6 +189,7 @@ class AttemptStore:
             trail.maxlen if inline and trail else "",
             "1" if keep_metadata else "0",
             tiers,
+            cooloff_milliseconds(retention),
             *fields,
         ]
         stream = [trail.key] if inline and trail else []

@@ -25,12 +25,16 @@
 --                joined by ",", ascending; "" for none. The cool-off of the highest tier
 --                the new count has reached replaces ARGV[1], so the TTL always matches
 --                the count, whatever runs in parallel; below the first tier ARGV[1] applies
--- ARGV[8..]      field/value pairs for operators (username, ip_address, user_agent,
+-- ARGV[8]        retention in milliseconds for counts below the limit when ARGV[1] is
+--                "" (AXES_REDIS_RETENTION): a sprayed client that never reaches the
+--                limit expires instead of living for ever; a locked-out one persists.
+--                "" keeps every count until it is reset
+-- ARGV[9..]      field/value pairs for operators (username, ip_address, user_agent,
 --                path_info), already capped in length: stored on every key (ARGV[6]),
 --                and given to the trail entry after event=failure and locked_out=0|1
 --
 -- Hash fields written: failures (HINCRBY), last (Unix ms, server clock), limit,
--- and (ARGV[6] = "1") first (Unix ms, set once per count) and the ARGV[8..] pairs.
+-- and (ARGV[6] = "1") first (Unix ms, set once per count) and the ARGV[9..] pairs.
 --
 -- Returns {failures, locked, trail_id, cooloff}: the highest failure count over
 -- the client keys after this call, 1 when locking is on and that count has
@@ -68,12 +72,15 @@ for threshold, milliseconds in string.gmatch(ARGV[7], '(%d+):(%d+)') do
     cooloff = milliseconds
   end
 end
+if cooloff == '' and not (lock_out and highest >= limit) then
+  cooloff = ARGV[8]
+end
 
 for i = 1, clients do
   local key = KEYS[i]
   if ARGV[6] == '1' then
     redis.call('HSETNX', key, 'first', now)
-    redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 8))
+    redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 9))
   else
     redis.call('HSET', key, 'last', now, 'limit', ARGV[2])
   end
@@ -95,6 +102,6 @@ local locked = (lock_out and highest >= limit) and 1 or 0
 local trail_id = ''
 if trail_maxlen ~= '' then
   trail_id = redis.call('XADD', KEYS[#KEYS], 'MAXLEN', '~', trail_maxlen, '*',
-    'event', 'failure', 'locked_out', tostring(locked), unpack(ARGV, 8))
+    'event', 'failure', 'locked_out', tostring(locked), unpack(ARGV, 9))
 end
 return {highest, locked, trail_id, cooloff == '' and -1 or tonumber(cooloff)}

@@ -87,7 +87,7 @@ def test_the_lockout_grows_tier_by_tier(redis_db, client):
 
 def test_below_the_first_tier_failures_keep_the_plain_cooloff(redis_db, client):
     """Until the first threshold, AXES_COOLOFF_TIME (here none) bounds the count, as upstream."""
-    with override_settings(**BY_USERNAME, AXES_LOCKOUT_TIERS=TIERS):
+    with override_settings(**BY_USERNAME, AXES_LOCKOUT_TIERS=TIERS, AXES_REDIS_RETENTION=None):
         post(client)
         assert redis_db.pttl(KEY) == -1
     with override_settings(
