@@ -140,7 +140,12 @@ def derive(document: dict[str, Any]) -> dict[str, Any]:
         trips = by[ours].get("round_trips", {})
         # A failed login is the check that takes the guess's slot and the record that
         # settles it; a check without credentials only reads.
-        for figure, most in (("failed_login", 2), ("check_clean", 1), ("check_locked", 1)):
+        for figure, most in (
+            ("failed_login", 2),
+            ("success_login", 2),
+            ("check_clean", 1),
+            ("check_locked", 1),
+        ):
             sent = trips.get(figure, {}).get("redis_commands")
             names = trips.get(figure, {}).get("redis_commands_by_name", {})
             target(
@@ -350,18 +355,20 @@ def markdown(document: dict[str, Any]) -> str:
     lines += [
         "",
         "| subject | Redis per failed login: round trips, commands | same, 2nd failure of a client "
+        "| Redis per successful login: round trips, commands "
         "| Redis commands / check (clean, locked) "
         "| SQL / failed login (1st, 2nd) | SQL / check "
         "| Redis B/client (MEMORY USAGE, used_memory Δ) "
         + "".join(f"| race C={c} " for c in race_cs)
         + "|",
-        "|---|---:|---:|---:|---:|---:|---:" + "|---:" * len(race_cs) + "|",
+        "|---|---:|---:|---:|---:|---:|---:|---:" + "|---:" * len(race_cs) + "|",
     ]
     for name, subject in by.items():
         if name == "floor" or subject.get("status") != "ok":
             continue
         t = subject["round_trips"]
         fl, cc, cl = t["failed_login"], t["check_clean"], t["check_locked"]
+        ok = t.get("success_login", {})
         again = t["failed_login_repeat"]
         mem = subject.get("memory")
         mem_text = (
@@ -380,7 +387,7 @@ def markdown(document: dict[str, Any]) -> str:
                 err = f" ({r['errors']} errors)" if r["errors"] else ""
                 race_text += f"| {r['evaluated']}{err} "
         lines.append(
-            f"| {subject['label']} | {_cmds(fl)} | {_cmds(again)} "
+            f"| {subject['label']} | {_cmds(fl)} | {_cmds(again)} | {_cmds(ok) if ok else '-'} "
             f"| {_num(cc['redis_commands'], 1)}, {_num(cl['redis_commands'], 1)} "
             f"| {_num(fl['sql_queries'], 1)}, {_num(again['sql_queries'], 1)} "
             f"| {_num(cc['sql_queries'], 1)}, {_num(cl['sql_queries'], 1)} | {mem_text} "

@@ -28,6 +28,8 @@ USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/1
 
 WRONG_PASSWORD = "wrong-password"
 RACE_USERNAME = "victim"
+MEMBER_USERNAME = "member"
+RIGHT_PASSWORD = "right-password"
 
 SCALE_MIN_ROUNDS = 5
 """Rounds per scale level at least (each paired with a same-window baseline round)."""
@@ -202,6 +204,10 @@ class Bench:
         for alias in settings.DATABASES:
             call_command("migrate", database=alias, verbosity=0, interactive=False)
         self.redis.flushdb()
+        from django.contrib.auth.models import User
+
+        if not User.objects.filter(username=MEMBER_USERNAME).exists():
+            User.objects.create_user(MEMBER_USERNAME, password=RIGHT_PASSWORD)
         if self.subject.kind == "defender":
             from defender.decorators import watch_login
             from django.http import HttpRequest, HttpResponse
@@ -246,6 +252,20 @@ class Bench:
         return authenticate(
             request, username=request.bench_username, password=request.bench_password
         )
+
+    def success_login(self, request: Any) -> Any:
+        """One correct login: ``authenticate()`` and ``login()``, as a login view makes it."""
+        if self.subject.kind == "defender":
+            return self.defender_view(request)
+        from django.contrib.auth import authenticate, login
+        from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+        user = authenticate(
+            request, username=request.bench_username, password=request.bench_password
+        )
+        request.session = SessionStore()
+        login(request, user)
+        return user
 
     def check(self, request: Any) -> bool:
         """The lockout check alone, as a view decorator or a page load makes it (no
@@ -522,7 +542,13 @@ class Bench:
         locked = CLIENTS.next()
         for _ in range(self.limit):
             self.failed_login(self.request(*locked))
+
+        def member() -> Any:
+            ip, _ = CLIENTS.next()
+            return self.request(ip, MEMBER_USERNAME, password=RIGHT_PASSWORD)
+
         return {
+            "success_login": self.count(member, self.success_login),
             "failed_login": self.count(fresh, self.failed_login),
             "failed_login_repeat": self.count(failed_once, self.failed_login),
             "check_clean": self.count(fresh, self.check),
