@@ -29,7 +29,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from redis.exceptions import RedisError
 
-from axes_redis import clients, keys, trail
+from axes_redis import clients, keys, overview_page, trail
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
 from axes_redis.handler import AxesRedisHandler
@@ -92,6 +92,12 @@ class LoginTrail:
     """Placeholder for the admin registry: no table, no rows."""
 
     _meta = _meta("logintrail", "Login trail")
+
+
+class AttackOverview:
+    """Placeholder for the admin registry: no table, no rows."""
+
+    _meta = _meta("attackoverview", "Attack overview")
 
 
 class RedisPageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -260,7 +266,17 @@ class TrackedClientsAdmin(RedisPageAdmin):
 
     def reset_view(self, request: HttpRequest) -> HttpResponse:
         """POST only. One key resets at once; selected keys and a search ask to confirm first."""
-        return require_POST(self._reset)(request)
+        return require_POST(self._reset_unless_redis_fails)(request)
+
+    def _reset_unless_redis_fails(self, request: HttpRequest) -> HttpResponse:
+        """With Redis down a reset says so on the page instead of answering a 500."""
+        try:
+            return self._reset(request)
+        except RedisError as exc:
+            messages.error(
+                request, f"Redis did not answer, nothing was reset: {type(exc).__name__}: {exc}"
+            )
+            return HttpResponseRedirect(self.url("changelist"))
 
     def _reset(self, request: HttpRequest) -> HttpResponse:
         if not self.has_change_permission(request):
@@ -310,7 +326,7 @@ class TrackedClientsAdmin(RedisPageAdmin):
         else:
             return bad_request("Unknown reset action.")
         log.info(
-            "axes_redis: %s reset %s from the admin: %d client(s) removed.",
+            "%s reset %s from the admin: %d client(s) removed.",
             request.user,
             what,
             count,
@@ -413,10 +429,29 @@ class LoginTrailAdmin(RedisPageAdmin):
         return TemplateResponse(request, "admin/axes_redis/login_trail.html", context)
 
 
+class AttackOverviewAdmin(RedisPageAdmin):
+    """Am I under attack? Charts and top lists of the login trail, read-only; the
+    content is :mod:`axes_redis.overview_page`'s."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """The overview is read-only for everyone."""
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = require_GET(self.changelist_view)
+        return [path("", self.wrap(view), name=self.url_name("changelist"))]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        self.require_view(request)
+        context = self.context(request, **overview_page.context())
+        return TemplateResponse(request, overview_page.TEMPLATE, context)
+
+
 def register(site: admin.AdminSite) -> None:
-    """Add both pages to ``site``: ``axes_redis.admin.register(my_admin_site)``."""
+    """Add the pages to ``site``: ``axes_redis.admin.register(my_admin_site)``."""
     site.register([TrackedClients], TrackedClientsAdmin)
     site.register([LoginTrail], LoginTrailAdmin)
+    site.register([AttackOverview], AttackOverviewAdmin)
 
 
 register(admin.site)

@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from importlib.resources import files
 from itertools import islice
 from typing import Any
 
@@ -53,6 +52,28 @@ _NODE_SHIFT = 64
 """Cluster cursors: node index above the 64 bits of that node's own SCAN cursor."""
 
 _METADATA = ("username", "ip_address", "user_agent", "path_info")
+
+
+_UNITS = (("day", "d", 86400), ("hour", "h", 3600), ("minute", "m", 60), ("second", "s", 1))
+
+
+def duration(milliseconds: int, *, short: bool = False) -> str:
+    """A time left in at most two units, never shorter than it is.
+
+    Rounded up at the smaller unit shown: 96 s is "1 minute 36 seconds" (``short``:
+    "1m 36s"), 2 h 4 min 30 s is "2 hours 5 minutes", and 60 s is "1 minute", never
+    the "1 minute" Django's ``timeuntil`` shows for anything up to 119 s.
+    """
+    seconds = max(0, -(-milliseconds // 1000))
+    index = next(i for i, (_, _, size) in enumerate(_UNITS) if seconds >= size or size == 1)
+    big, small = _UNITS[index], _UNITS[min(index + 1, len(_UNITS) - 1)]
+    left = -(-seconds // small[2])  # in the smaller unit, rounded up
+    per = big[2] // small[2]
+    counts = [(big, left // per), (small, left % per)] if per > 1 else [(big, left)]
+    counts = [(unit, count) for unit, count in counts if count or unit is big]
+    if short:
+        return " ".join(f"{count}{unit[1]}" for unit, count in counts)
+    return " ".join(f"{count} {unit[0]}{'' if count == 1 else 's'}" for unit, count in counts)
 
 
 def decode_text(value: bytes | str | None) -> str | None:
@@ -113,6 +134,14 @@ class TrackedClient:
     def unlocks_at(self) -> datetime | None:
         """When a locked client is let in again; ``None`` if not locked or never."""
         return self.expires_at if self.locked else None
+
+    @property
+    def unlocks_in(self) -> str | None:
+        """Time left of a lockout, honestly rounded (:func:`duration`); ``None`` if not
+        locked or locked until reset."""
+        if not self.locked or self.ttl_ms is None:
+            return None
+        return duration(self.ttl_ms)
 
     @property
     def parameter_set(self) -> str:
@@ -367,7 +396,7 @@ class Stats:
 
 def script_names() -> list[str]:
     """The shipped ``lua/*.lua`` scripts, by name."""
-    folder = files("axes_redis") / "lua"
+    folder = scripts.folder()
     return sorted(
         entry.name[: -len(".lua")] for entry in folder.iterdir() if entry.name.endswith(".lua")
     )

@@ -6,12 +6,94 @@ import functools
 import weakref
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import CommandError
 from django.utils.module_loading import import_string
+from redis.cluster import RedisCluster
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from axes_redis.conf import axes_redis_settings
+
+_DJANGO_REDIS_ONLY = frozenset(
+    {
+        "CLIENT_CLASS",
+        "CLOSE_CONNECTION",
+        "COMPRESSOR",
+        "CONNECTION_POOL_CLASS",
+        "CONNECTION_POOL_KWARGS",
+        "IGNORE_EXCEPTIONS",
+        "LOG_IGNORED_EXCEPTIONS",
+        "REDIS_CLIENT_CLASS",
+        "REDIS_CLIENT_KWARGS",
+        "SENTINELS",
+        "SENTINEL_KWARGS",
+    }
+)
+"""django-redis options with no counterpart among redis-py's connection arguments."""
+
+
+class UnusableCacheOptions(RedisConnectionError):
+    """The ``AXES_CACHE`` options cannot make a connection (check ``axes_redis.E010``).
+
+    A ``ConnectionError``, so that the login path treats it as Redis being
+    unusable (``AXES_REDIS_FAIL_OPEN`` decides) instead of answering a 500.
+    """
+
+
+class RedisCommandError(CommandError, RedisError):
+    """Redis failed under a management command: Django prints this as one line.
+
+    Also a ``RedisError``, so callers outside a command (the admin) still see what it is.
+    """
+
+
+def uppercase_options(alias: str) -> dict[str, str]:
+    """django-redis' uppercase ``OPTIONS`` names on a cache, with their redis-py spelling.
+
+    Django's own ``RedisCache`` hands ``OPTIONS`` to redis-py unchanged, and redis-py
+    refuses ``SOCKET_TIMEOUT`` with a ``TypeError`` at the first connection. The value
+    is ``""`` for the django-redis options redis-py has no counterpart for.
+    """
+    config = getattr(settings, "CACHES", {}).get(alias) or {}
+    options = config.get("OPTIONS") or {}
+    return {
+        name: "" if name in _DJANGO_REDIS_ONLY else name.lower()
+        for name in sorted(options)
+        if isinstance(name, str) and name.isupper()
+    }
+
+
+def describe(client: Any) -> str:
+    """Where ``client`` connects, for one-line error messages (never a password)."""
+    if isinstance(client, RedisCluster):
+        cluster: Any = client  # redis-py's cluster API is untyped
+        node = cluster.get_default_node()
+        return f"Redis Cluster at {node.host}:{node.port}"
+    pool = getattr(client, "connection_pool", None)
+    options: dict[str, Any] = getattr(pool, "connection_kwargs", {})
+    if options.get("path"):
+        return f"Redis at unix://{options['path']}"
+    if options.get("host"):
+        host, port, db = options["host"], options.get("port", 6379), options.get("db") or 0
+        return f"Redis at {host}:{port}/{db}"
+    return "Redis"
+
+
+def command_error(exc: RedisError, during: str) -> RedisCommandError:
+    """The one line a management command prints when Redis fails ``during`` something."""
+    try:
+        where = describe(get_client())
+    except RedisError:
+        where = "Redis"
+    text = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
+    return RedisCommandError(
+        f"{where} failed during {during}: {text}. `manage.py check --deploy` checks the connection."
+    )
+
 
 _django_redis_classes: dict[type, bool] = {}
 """Answers of :func:`is_django_redis` per cache class: it is asked on every login."""
@@ -41,10 +123,17 @@ thing, built once. A new cache object (another thread's, or after
 """
 
 
-def _django_write_client(cache: RedisCache) -> Any:
+def _django_write_client(cache: RedisCache, alias: str) -> Any:
     cache_client = cache._cache
     client = _django_write_clients.get(cache_client)
     if client is None:
+        refused = uppercase_options(alias)
+        if refused:
+            # redis-py would raise a TypeError (a 500) at the first command.
+            raise UnusableCacheOptions(
+                f"CACHES[{alias!r}] is Django's RedisCache with django-redis' uppercase OPTIONS "
+                f"{', '.join(refused)}, which redis-py refuses (see check axes_redis.E010)."
+            )
         client = _django_write_clients[cache_client] = cache_client.get_client(write=True)
     return client
 
@@ -75,7 +164,7 @@ def get_client(alias: str | None = None) -> Any:
         # without looking the cache up a second time.
         return cache.client.get_client(True)  # type: ignore[attr-defined]
     if isinstance(cache, RedisCache):
-        return _django_write_client(cache)
+        return _django_write_client(cache, alias)
     raise ImproperlyConfigured(
         f"AXES_CACHE={alias!r} is a {type(cache).__module__}.{type(cache).__name__}; "
         "axes-redis needs django_redis.cache.RedisCache or "

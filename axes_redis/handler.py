@@ -31,9 +31,9 @@ from axes.signals import user_locked_out
 from django.http import HttpRequest
 from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
 
-from axes_redis import guard, keys, tiers
+from axes_redis import guard, keys, outage, tiers
 from axes_redis.conf import axes_redis_settings
-from axes_redis.connection import get_client
+from axes_redis.connection import command_error, get_client
 from axes_redis.store import ADMITTED, LOCKED, AttemptStore, Trail
 
 log = getLogger(__name__)
@@ -193,7 +193,10 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         try:
             return self.check(request, credentials)
         except RedisError:
-            return self.outage("the lockout check")
+            closed = self.outage("the lockout check")
+            if closed:
+                outage.refuse(request, check=True)
+            return closed
 
     def check(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
         """True when locked; with the parallel guard, a check that precedes a password
@@ -315,6 +318,9 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             # Refused only because other guesses were in flight: nothing was evaluated.
             request.axes_locked_out = False  # type: ignore[attr-defined]
             return
+        if outage.take_refused_check(request):
+            # Refused because Redis failed: nothing was evaluated, so nothing to count or lock.
+            return
 
         username = get_client_username(request, credentials)
         if _no_username_to_track(request, credentials, username):
@@ -355,11 +361,21 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                 trail=self.trail(settings.AXES_ENABLE_ACCESS_FAILURE_LOG),
                 keep_metadata=axes_redis_settings.metadata,
                 tiers=tiers.script_argument(tiers.configured()),
+                retention=axes_redis_settings.retention,
             )
-        except RedisError:
+        except RedisError as exc:
             if self.outage("recording a failure"):
-                request.axes_locked_out = True  # type: ignore[attr-defined]
                 request.axes_credentials = credentials  # type: ignore[attr-defined]
+                # A Redis that refuses writes (full, or a replica) may still answer reads:
+                # a client already at the limit is locked out, not refused by the outage.
+                try:
+                    locked = _refuses_writes(exc) and self.store().failures(client_keys) >= limit
+                except RedisError:
+                    locked = False
+                if locked:
+                    request.axes_locked_out = True  # type: ignore[attr-defined]
+                else:
+                    outage.refuse(request)
             return
         request.axes_failures_since_start = result.failures  # type: ignore[attr-defined]
 
@@ -476,12 +492,16 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         Unlike ``AxesCacheHandler`` every form works, including "everything" and
         ``ip_or_username``, and a username reset also clears its combinations.
         """
-        store = self.store()
-        if ip_address is None and username is None:
-            count = store.reset_all()
-        else:
-            count = store.reset(
-                ip_address=ip_address, username=username, ip_or_username=ip_or_username
-            )
+        try:
+            store = self.store()
+            if ip_address is None and username is None:
+                count = store.reset_all()
+            else:
+                count = store.reset(
+                    ip_address=ip_address, username=username, ip_or_username=ip_or_username
+                )
+        except RedisError as exc:
+            # A RedisError still, and a CommandError: axes_reset prints one line, not a traceback.
+            raise command_error(exc, "the reset") from exc
         log.info("AXES: Reset %d access attempts from Redis.", count)
         return count

@@ -20,9 +20,11 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from axes.conf import settings
 from axes.handlers.proxy import AxesProxyHandler
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from axes_redis import guard, lockout
+from axes_redis import guard, lockout, outage
 
 BUSY_RETRY_AFTER_SECONDS = 1
 
@@ -58,11 +60,27 @@ def _settle(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBas
     return response
 
 
+def _answer(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Settle the guard, then the outage response if Redis failed a login (``outage``)."""
+    return outage.respond(request, _settle(request, response))
+
+
+NOT_INSTALLED = (
+    "axes_redis.middleware.AxesRedisMiddleware is in MIDDLEWARE but 'axes_redis' is not in "
+    "INSTALLED_APPS, so none of its system checks ran. Add 'axes_redis' to INSTALLED_APPS, "
+    "after 'axes'."
+)
+
+
 class AxesRedisMiddleware:
     async_capable = True
     sync_capable = True
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        # Made once, when the server starts: the earliest moment this mistake can be
+        # caught, since without the app no check of ours is registered.
+        if not apps.is_installed("axes_redis"):
+            raise ImproperlyConfigured(NOT_INSTALLED)
         self.get_response = get_response
         if iscoroutinefunction(self.get_response):
             markcoroutinefunction(self)
@@ -70,14 +88,14 @@ class AxesRedisMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if iscoroutinefunction(self):
             return self.__acall__(request)
-        return _settle(request, self.get_response(request))
+        return _answer(request, self.get_response(request))
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         response = await get_response(request)
-        if guard.RequestGuesses.find(request) is None:
+        if guard.RequestGuesses.find(request) is None and not outage.met(request):
             return lockout.add_retry_after(request, response)
-        return await sync_to_async(_settle)(request, response)
+        return await sync_to_async(_answer)(request, response)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         """The view raised: its guesses' outcome is unknown, so they keep their slots."""

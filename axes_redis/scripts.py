@@ -11,11 +11,15 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from importlib.resources import files
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from redis.client import Pipeline
 from redis.exceptions import NoScriptError
 from redis.typing import EncodableT, KeyT
+
+if TYPE_CHECKING:  # importlib.resources.abc is 3.11+, and annotations are never evaluated
+    from importlib.resources.abc import Traversable
 
 ADMIT = "admit"
 RECORD_FAILURE = "record_failure"
@@ -23,10 +27,24 @@ GET_FAILURES = "get_failures"
 RELEASE = "release"
 
 
+def folder() -> Traversable:
+    """Where the ``.lua`` files are: the one place that knows.
+
+    A built package has them inside, as ``axes_redis/lua/`` (the build maps the
+    top-level ``lua/`` there: ``package-dir`` in pyproject.toml). A source
+    checkout, and so an editable install, keeps them where the repository does, in
+    ``lua/`` beside the package: there is no link or copy in the tree.
+    """
+    packaged = files("axes_redis") / "lua"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "lua"
+
+
 @functools.cache
 def source(name: str) -> bytes:
-    """The bytes of ``lua/<name>.lua`` as shipped inside the package."""
-    return (files("axes_redis") / "lua" / f"{name}.lua").read_bytes()
+    """The bytes of ``lua/<name>.lua``."""
+    return (folder() / f"{name}.lua").read_bytes()
 
 
 @functools.cache

@@ -24,8 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
-W020 = "axes_redis.W020"
-E020 = "axes_redis.E020"
+W004 = "axes_redis.W004"
+E013 = "axes_redis.E013"
 
 SETTING = "AXES_LOCKOUT_TIERS"
 
@@ -68,7 +68,7 @@ def parse(value: Any) -> tuple[Tier, ...]:
 
 def usable(value: Any) -> tuple[Tier, ...]:
     """The tiers of a setting value, or ``()`` when progressive lockouts are off (or
-    invalid: E020 reports that, and ``AXES_FAILURE_LIMIT``/``AXES_COOLOFF_TIME`` apply)."""
+    invalid: E013 reports that, and ``AXES_FAILURE_LIMIT``/``AXES_COOLOFF_TIME`` apply)."""
     if not value:
         return ()
     try:
@@ -113,7 +113,7 @@ def check_tiers(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
                     "cool-offs (a timedelta, or hours): "
                     f"{SETTING} = [(3, timedelta(minutes=15)), (6, timedelta(hours=2))]."
                 ),
-                id=E020,
+                id=E013,
             )
         ]
     if getattr(settings, "AXES_COOLOFF_TIME", None) is not None:
@@ -123,7 +123,7 @@ def check_tiers(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
                 "of a locked-out client; AXES_COOLOFF_TIME only bounds how long failures "
                 "below the first tier are kept.",
                 hint="Remove AXES_COOLOFF_TIME if that is not what you want.",
-                id=W020,
+                id=W004,
             )
         ]
     return []

@@ -14,17 +14,17 @@ Ctrl-C (or SIGTERM) stops the web server and the embedded Redis server with it.
 from __future__ import annotations
 
 import os
-import shlex
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from importlib.resources import files
 from pathlib import Path
 from types import FrameType
 
 import redis
+
+from axes_redis import scripts
 
 EXAMPLE_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(EXAMPLE_DIR))
@@ -32,6 +32,7 @@ sys.path.insert(0, str(EXAMPLE_DIR))
 os.environ["DJANGO_SETTINGS_MODULE"] = "demo_project.settings"
 
 from demo_project import DEFAULT_REDIS_URL, DEMO_USERS  # noqa: E402
+from demo_project.shell import manage_line  # noqa: E402
 
 
 def answers(url: str) -> bool:
@@ -59,7 +60,7 @@ def embedded_redis() -> Iterator[str]:
         # fakeredis' TCP server sometimes drops the connection on a SCRIPT LOAD that follows
         # a NOSCRIPT reply; loading every script up front keeps the handler off that path.
         with redis.Redis.from_url(url) as preload:
-            for script in (files("axes_redis") / "lua").iterdir():
+            for script in scripts.folder().iterdir():
                 if script.name.endswith(".lua"):
                     preload.script_load(script.read_bytes())
         yield url
@@ -91,14 +92,6 @@ def create_users() -> list[str]:
     return created
 
 
-def _shown(path: str) -> str:
-    """``path`` relative to the working directory when it lies below it."""
-    try:
-        return str(Path(path).relative_to(Path.cwd()))
-    except ValueError:
-        return path
-
-
 def banner(url: str, embedded: bool, requested: str, port: int, created: list[str]) -> str:
     from django.conf import settings
     from django.core.management import get_commands
@@ -106,8 +99,6 @@ def banner(url: str, embedded: bool, requested: str, port: int, created: list[st
     from axes_redis.conf import axes_redis_settings
 
     site = f"http://127.0.0.1:{port}"
-    manage = f"{_shown(sys.executable)} {_shown(str(EXAMPLE_DIR / 'manage.py'))}"
-    env = "" if url == DEFAULT_REDIS_URL else f"REDIS_URL={shlex.quote(url)} "
     if embedded:
         redis_line = (
             f"embedded fakeredis server at {url} "
@@ -142,10 +133,10 @@ def banner(url: str, embedded: bool, requested: str, port: int, created: list[st
         f"       redis-cli -u {url} --scan --pattern '{prefix}:*'",
     ]
     if "axes_redis" in get_commands():
-        lines.append(f"       {env}{manage} axes_redis list")
-        lines.append(f"       {env}{manage} axes_redis log   # the login trail")
+        lines.append(f"       {manage_line('axes_redis', 'list')}")
+        lines.append(f"       {manage_line('axes_redis', 'log')}   # the login trail")
     lines += [
-        f"       {env}{manage} axes_reset        # unlock everyone",
+        f"       {manage_line('axes_reset')}        # unlock everyone",
         "",
         "Ctrl-C stops the demo" + (" and the embedded Redis server." if embedded else "."),
         "",

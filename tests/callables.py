@@ -34,11 +34,12 @@ def whitelist_trusted(request: HttpRequest, credentials: dict[str, Any] | None) 
     return bool(credentials) and (credentials or {}).get("username") == TRUSTED_USERNAME
 
 
-def lockout_response(
-    request: HttpRequest,
-    original_response: HttpResponse | None,
-    credentials: dict[str, Any] | None,
-) -> HttpResponse:
-    """``AXES_LOCKOUT_CALLABLE``: a response of the project's own making."""
+def lockout_response(request: HttpRequest, *args: Any) -> HttpResponse:
+    """``AXES_LOCKOUT_CALLABLE``: a response of the project's own making.
+
+    django-axes 8.0 calls it as ``(request, credentials)``, 8.1 and later as
+    ``(request, original_response, credentials)``: the credentials come last in both.
+    """
+    credentials: dict[str, Any] | None = args[-1] if args else None
     username = (credentials or {}).get("username", "")
     return HttpResponse(f"custom lockout for {username}", status=418)

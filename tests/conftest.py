@@ -1,9 +1,10 @@
 """Real Redis through two fixtures: one server per session, a flush per test.
 
-``redis_server_url`` is ``REDIS_URL`` when it answers (default
-``redis://127.0.0.1:6379/15``), else a throwaway ``redis-server`` started for the
-session. With ``AXES_REDIS_REQUIRE_SERVER=1`` (set by CI) a missing Redis fails
-the run instead of skipping it.
+``redis_server_url`` is ``REDIS_URL`` when it is given and answers (the tests
+flush that database), else a throwaway ``redis-server`` started for the session:
+never a Redis that merely happens to listen on 127.0.0.1:6379. With
+``AXES_REDIS_REQUIRE_SERVER=1`` (set by CI) a missing Redis fails the run
+instead of skipping it.
 
 ``redis_db`` is parametrised over both supported cache backends, so every test
 that uses it runs on django-redis and on Django's own ``RedisCache``.

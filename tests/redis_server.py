@@ -1,8 +1,10 @@
 """A real redis-server for the test and benchmark suites.
 
-Use the one at ``REDIS_URL`` when it answers; otherwise start a throwaway
-``redis-server`` on a free loopback port and stop it afterwards. Nothing here is
-a stand-in: every test talks to a real server over a socket.
+Use the one at ``REDIS_URL`` when it is given and answers; otherwise start a
+throwaway ``redis-server`` on a free loopback port and stop it afterwards. There
+is no default URL: the suite flushes its database, so it must never pick up
+whatever Redis happens to listen on 127.0.0.1:6379. Nothing here is a stand-in:
+every test talks to a real server over a socket.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from importlib.resources import files
 
 import redis
 
-DEFAULT_URL = "redis://127.0.0.1:6379/15"
+from axes_redis import scripts
+
+URL_ENV = "REDIS_URL"
+"""A Redis of the caller's (its database is flushed); unset, a throwaway server is started."""
 REQUIRE_ENV = "AXES_REDIS_REQUIRE_SERVER"
 SERVER_ENV = "AXES_REDIS_TEST_SERVER"
 """``fakeredis`` (fakeredis' TCP server: a compatibility run, never instead) or ``cluster``."""
@@ -31,8 +35,10 @@ class RedisUnavailable(RuntimeError):
 
 
 def answers(url: str) -> bool:
+    """A PING in RESP2, which every server speaks: one without ``HELLO`` (Redis < 6, or
+    a test server with it renamed away) is started and used like any other."""
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5, protocol=2).ping())
     except (redis.ConnectionError, redis.TimeoutError, OSError):
         return False
 
@@ -55,13 +61,18 @@ def _start(binary: str, port: int, workdir: str, extra: tuple[str, ...]) -> subp
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     command += ["--appendonly", "no", "--dir", workdir, *extra]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while not answers(f"redis://127.0.0.1:{port}/0"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait(timeout=10)
-            raise RedisUnavailable(f"redis-server on port {port} did not start")
-        time.sleep(0.05)
+    try:
+        deadline = time.monotonic() + 20
+        while not answers(f"redis://127.0.0.1:{port}/0"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RedisUnavailable(f"redis-server on port {port} did not start")
+            time.sleep(0.05)
+    except BaseException:
+        # Whatever stops the wait (no answer, a ResponseError such as an old server
+        # refusing redis-py's HELLO 3, Ctrl-C), the half-started server goes with it.
+        process.kill()
+        process.wait(timeout=10)
+        raise
     return process
 
 
@@ -139,7 +150,7 @@ def fakeredis_server() -> Iterator[str]:
     # fakeredis' TCP server sometimes drops the connection on a SCRIPT LOAD that
     # follows a NOSCRIPT reply; loading every script up front avoids that path.
     with redis.Redis.from_url(url) as preload:
-        for script in (files("axes_redis") / "lua").iterdir():
+        for script in scripts.folder().iterdir():
             preload.script_load(script.read_bytes())
     try:
         yield url
@@ -150,13 +161,13 @@ def fakeredis_server() -> Iterator[str]:
 
 @contextmanager
 def redis_url() -> Iterator[str]:
-    """``REDIS_URL`` if it answers, else a throwaway server for the duration."""
+    """``REDIS_URL`` if it is given and answers, else a throwaway server for the duration."""
     if os.environ.get(SERVER_ENV) == "fakeredis":
         with fakeredis_server() as fake:
             yield fake
         return
-    url = os.environ.get("REDIS_URL", DEFAULT_URL)
-    if answers(url):
+    url = os.environ.get(URL_ENV)
+    if url and answers(url):
         yield url
         return
     with throwaway_server() as started:

@@ -7,11 +7,14 @@ as a non-staff user and anonymously, on ``admin.site`` and on a custom site.
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.management import call_command
 from django.test import Client
 
 from axes_redis import keys, permissions
@@ -87,7 +90,49 @@ def test_a_lockout_made_by_failed_logins_is_listed(redis_db, admin_client, setti
     assert "3 / 3" in html
     assert "locked out" in html
     assert "Firefox/120" in html
-    assert re.search(r"(59|60)\s+minutes", html)  # timeuntil joins with a no-break space
+    # To the second, rounded up (Django's timeuntil would say "59 minutes" for 59:59).
+    assert re.search(r">(59 minutes \d+ seconds?|1 hour)</span>", html)
+
+
+def test_unlocks_in_is_honest_to_the_second(redis_db, admin_client):
+    """96 s left used to read "1 minute" (Django's timeuntil): a user told so and trying
+    again after a minute is refused. Rounded up, to the second."""
+    seed(redis_db, [ALICE], failures=3, cooloff=timedelta(seconds=96))
+    html = admin_client.get(CLIENTS).content.decode()
+    assert re.search(r">1 minute 3[56] seconds</span>", html), html
+
+
+def test_last_failure_shows_what_failed_not_a_later_login(redis_db, admin_client, settings):
+    """Keyed by IP, alice's failures and bob's later successful login share a key: the
+    admin and `inspect` must show alice's failed attempt (her path and user agent), never
+    bob's login on another path. Metadata is written only by record_failure.lua, with the
+    failure it describes; the guard's admit and release scripts never touch it."""
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+    User.objects.create_user("bob", password="bob-pw")
+    for _ in range(2):
+        Client().post(
+            "/api/auth/", {"username": "alice", "password": "x"}, HTTP_USER_AGENT="attacker/1"
+        )
+    bob = Client().post(
+        "/login/", {"username": "bob", "password": "bob-pw"}, HTTP_USER_AGENT="bob-browser/2"
+    )
+    assert bob.status_code == 302  # logged in, from the same IP
+    ip_key = key({"ip_address": "127.0.0.1"})
+    assert redis_db.hget(ip_key, "failures") == b"2"
+
+    html = admin_client.get(CLIENTS).content.decode()
+    assert shown_keys(html) == [ip_key]
+    assert "attacker/1" in html
+    assert "<td>/api/auth/</td>" in html
+    assert "bob-browser" not in html
+    assert "<td>/login/</td>" not in html
+
+    out = io.StringIO()
+    call_command("axes_redis", "inspect", "--ip", "127.0.0.1", stdout=out, stderr=io.StringIO())
+    lines = out.getvalue().splitlines()
+    fields = dict(line.strip().split(": ", 1) for line in lines if line.startswith("    "))
+    assert (fields["username"], fields["path_info"]) == ("alice", "/api/auth/")
+    assert fields["user_agent"] == "attacker/1"
 
 
 def test_paging_walks_every_client_exactly_once(redis_db, admin_client):

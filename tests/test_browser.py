@@ -14,27 +14,36 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.test_demo import ALICE_KEY, LIMIT, lock_out_alice, running_demo
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
+
+# Selenium is imported inside the fixture and helpers, never at collection: the main suite
+# is collected (and this module deselected) where only the ``dev`` requirements are installed.
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+WAIT = 30.0
+"""Seconds to wait for a page or an element: generous, for a cold Chromium on a busy CI."""
 
 
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
     for binary in (CHROMIUM, CHROMEDRIVER):
         if not shutil.which(binary):
             pytest.fail(f"{binary} is missing: make test-browser installs chromium-driver")
@@ -44,11 +53,46 @@ def browser() -> Iterator[WebDriver]:
         options.add_argument(argument)
     options.add_argument("--window-size=1400,900")
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver.set_page_load_timeout(WAIT)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+def wait_until(driver: WebDriver, condition: Callable[[Any], Any], what: str) -> Any:
+    """``condition``'s first truthy value, polled for up to ``WAIT`` seconds."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT).until(condition, f"waited {WAIT:.0f} s for {what}")
+
+
+def page_ready(driver: WebDriver, locator: tuple[str, str]) -> WebElement:
+    """Wait for the current page to finish loading and show ``locator``; return that element."""
+    from selenium.webdriver.support import expected_conditions as ec
+
+    wait_until(
+        driver,
+        lambda d: d.execute_script("return document.readyState") == "complete",
+        "the page to load",
+    )
+    found: WebElement = wait_until(
+        driver, ec.presence_of_element_located(locator), " ".join(locator)
+    )
+    return found
+
+
+def click_through(driver: WebDriver, element: WebElement, locator: tuple[str, str]) -> WebElement:
+    """Click a link or button that leaves the page; wait for the next page to show ``locator``.
+
+    Reading the page right after ``click()`` may read the old one: the click returns before
+    the navigation it starts. The clicked element going stale marks the old page gone.
+    """
+    from selenium.webdriver.support import expected_conditions as ec
+
+    element.click()
+    wait_until(driver, ec.staleness_of(element), "the page to be left")
+    return page_ready(driver, locator)
 
 
 def screenshot(driver: WebDriver, name: str) -> Path:
@@ -60,6 +104,8 @@ def screenshot(driver: WebDriver, name: str) -> Path:
 
 
 def row_keys(driver: WebDriver) -> list[str]:
+    from selenium.webdriver.common.by import By
+
     rows = driver.find_elements(By.CSS_SELECTOR, "tr.tracked-client")
     return [row.get_attribute("data-key") or "" for row in rows]
 
@@ -68,6 +114,8 @@ def test_staff_sees_a_lockout_resets_it_and_it_is_gone(
     tmp_path: Path, redis_server_url: str, browser: WebDriver
 ) -> None:
     """The operator's whole loop, in the browser a person would use."""
+    from selenium.webdriver.common.by import By
+
     store = redis.Redis.from_url(redis_server_url)
     store.flushdb()
     try:
@@ -76,32 +124,47 @@ def test_staff_sees_a_lockout_resets_it_and_it_is_gone(
             assert store.hget(ALICE_KEY, "failures") == str(LIMIT + 1).encode()
 
             browser.get(f"{demo.base}/admin/login/?next=/admin/")
-            browser.find_element(By.NAME, "username").send_keys("admin")
+            page_ready(browser, (By.NAME, "username")).send_keys("admin")
             browser.find_element(By.NAME, "password").send_keys("admin")
-            browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+            submit = browser.find_element(By.CSS_SELECTOR, "input[type=submit]")
+            tracked = click_through(browser, submit, (By.LINK_TEXT, "Tracked clients"))
             assert "Axes (Redis)" in browser.page_source
 
-            browser.find_element(By.LINK_TEXT, "Tracked clients").click()
+            row = click_through(browser, tracked, (By.CSS_SELECTOR, "tr.tracked-client"))
             assert row_keys(browser) == [ALICE_KEY]
-            row = browser.find_element(By.CSS_SELECTOR, "tr.tracked-client")
             assert "locked out" in row.text
             assert f"{LIMIT + 1} / {LIMIT}" in row.text
             screenshot(browser, "admin-lockout")
 
-            row.find_element(By.NAME, "reset_one").click()
-            messages = browser.find_element(By.CSS_SELECTOR, ".messagelist").text
-            assert "1 client(s) reset." in messages
+            reset = row.find_element(By.NAME, "reset_one")
+            messages = click_through(browser, reset, (By.CSS_SELECTOR, ".messagelist"))
+            assert "1 client(s) reset." in messages.text
             assert row_keys(browser) == []
             assert browser.find_element(By.ID, "no-clients").is_displayed()
             assert not store.exists(ALICE_KEY)
             screenshot(browser, "admin-after-reset")
 
-            browser.find_element(By.LINK_TEXT, "Login trail").click()
+            trail = browser.find_element(By.LINK_TEXT, "Login trail")
+            click_through(browser, trail, (By.CSS_SELECTOR, "tr.trail-entry"))
             entries = browser.find_elements(By.CSS_SELECTOR, "tr.trail-entry")
             texts = [entry.text for entry in entries]
             assert sum("alice" in text and "failure" in text for text in texts) >= LIMIT
             assert any("login" in text and "admin" in text for text in texts)
             screenshot(browser, "admin-login-trail")
+
+            # Am I under attack? alice's failures and lockout on the charts and at the top.
+            attack = browser.find_element(By.LINK_TEXT, "Attack overview")
+            click_through(browser, attack, (By.CSS_SELECTOR, "svg.overview-chart"))
+            hour = browser.find_element(By.ID, "last-hour")
+            assert hour.find_element(By.CSS_SELECTOR, "svg.overview-chart").is_displayed()
+            assert hour.find_elements(By.CSS_SELECTOR, "rect.failures")
+            assert hour.find_elements(By.CSS_SELECTOR, "rect.lockouts")
+            top = hour.find_element(By.CSS_SELECTOR, "tr.top-username").text.split()
+            assert top[0] == "alice", top
+            assert int(top[1]) >= LIMIT, top
+            assert int(top[2]) >= 1, top
+            assert browser.find_element(By.ID, "locked-count").text == "0"  # reset above
+            screenshot(browser, "admin-attack-overview")
     finally:
         store.flushdb()
         store.close()

@@ -9,14 +9,17 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from axes.signals import handle_setting_changed
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from django.core.checks import CheckMessage, Error, Tags, Warning, run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.core.signals import setting_changed
 from django.test import override_settings
 from django_redis.cache import RedisCache as DjangoRedisCache
 
@@ -27,6 +30,7 @@ from axes_redis.conf import HANDLER_PATH, MIDDLEWARE_PATH
 # keeps one pool per URL for the whole process and W002 reads that pool's timeouts.
 REDIS_URL = "redis://127.0.0.1:6379/7"
 AXES_DATABASE_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+_DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
 
 
 class SubclassedRedisCache(RedisCache):
@@ -59,6 +63,22 @@ def valid_configuration() -> Iterator[None]:
         AXES_REDIS_KEY_PREFIX="axes",
     ):
         yield
+
+
+@contextmanager
+def handler_setting(value: str) -> Iterator[None]:
+    """``override_settings(AXES_HANDLER=value)`` for a value that cannot be imported.
+
+    django-axes' ``setting_changed`` receiver imports a new AXES_HANDLER on the spot,
+    which would raise the very ImportError the check is to report; it is disconnected
+    meanwhile (the handler in use does not change: nothing logs in here).
+    """
+    setting_changed.disconnect(handle_setting_changed)
+    try:
+        with override_settings(AXES_HANDLER=value):
+            yield
+    finally:
+        setting_changed.connect(handle_setting_changed)
 
 
 def own(messages: list[CheckMessage]) -> list[CheckMessage]:
@@ -103,7 +123,7 @@ def test_ids_are_unique_module_constants():
     constants = {
         name: value for name, value in vars(checks).items() if re.fullmatch(r"[EW]\d{3}", name)
     }
-    assert set(constants) >= {"E001", "E002", "E003", "E004", "W001"}
+    assert set(constants) >= {"E001", "E002", "E004", "E010", "E011", "E012", "W001", "W003"}
     assert len(set(constants.values())) == len(constants)
     for name, value in constants.items():
         assert value == f"axes_redis.{name}"
@@ -194,7 +214,11 @@ def test_usable_key_prefixes_are_accepted(prefix):
 
 
 def test_missing_axes_app_is_e004():
-    """Without 'axes' installed no login signal reaches the handler: nothing would be counted."""
+    """Without 'axes' installed no login signal reaches the handler: nothing would be counted.
+
+    Here through override_settings; tests/test_newcomer_mistakes.py shows it in a real
+    process, where django-axes' models used to crash `check` before E004 was reported.
+    """
     apps_without_axes = [
         "django.contrib.auth",
         "django.contrib.contenttypes",
@@ -202,9 +226,12 @@ def test_missing_axes_app_is_e004():
         "axes_redis",
     ]
     with override_settings(INSTALLED_APPS=apps_without_axes):
-        assert ids(checks.check_configuration(None)) == [checks.E004]
+        assert ids(checks.check_handler(None)) == [checks.E004]
         assert ids(registered()) == [checks.E004]
         assert all(m.hint for m in registered())
+        # Whatever AXES_HANDLER says: axes_redis without axes makes no sense.
+        with override_settings(AXES_HANDLER=AXES_DATABASE_HANDLER):
+            assert ids(checks.check_handler(None)) == [checks.E004]
     assert ours() == []
 
 
@@ -244,5 +271,94 @@ def test_guard_without_its_middleware_is_e009():
         assert error.hint is not None
         assert MIDDLEWARE_PATH in error.hint
         assert "AXES_REDIS_PARALLEL_GUARD = False" in error.hint
-        with override_settings(AXES_REDIS_PARALLEL_GUARD=False):
+        with override_settings(AXES_REDIS_PARALLEL_GUARD=False, AXES_REDIS_FAIL_OPEN=True):
             assert ours() == []
+
+
+# --- E010: django-redis' uppercase OPTIONS on Django's RedisCache ------------------------
+
+
+def test_uppercase_options_on_djangos_redis_cache_are_e010():
+    """django-redis' SOCKET_TIMEOUT on Django's RedisCache reaches redis-py as is: a TypeError
+    at the first connection, so every login a 500. Say so, in its own words, not W002's."""
+    config = caches_with(_DJANGO_REDIS)
+    config["axes"]["OPTIONS"] = {
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.5,
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+    }
+    with override_settings(CACHES=config):
+        assert_only(checks.E010)
+        (error,) = checks.check_configuration(None)
+    assert "SOCKET_CONNECT_TIMEOUT" in error.msg
+    assert error.hint is not None
+    assert "{'socket_connect_timeout': 0.25, 'socket_timeout': 0.5}" in error.hint
+    assert "CLIENT_CLASS: django-redis only" in error.hint
+    assert "'django_redis.cache.RedisCache'" in error.hint
+
+
+def test_uppercase_options_on_django_redis_are_fine():
+    """The same names are django-redis' own: no E010 there."""
+    with override_settings(CACHES=caches_with("django_redis.cache.RedisCache")):
+        assert ours() == []
+    with override_settings(CACHES=caches_with(f"{__name__}.SubclassedDjangoRedisCache")):
+        assert ours() == []
+
+
+# --- E011: AXES_HANDLER that cannot be imported ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typo",
+    [
+        "axes_redis.handler.AxesRedisHandlr",
+        "axes_redis.handlers.AxesRedisHandler",
+        "axes_redis.AxesRedisHandler",
+    ],
+)
+def test_mistyped_handler_is_e011_with_the_right_spelling(typo):
+    """A typo in AXES_HANDLER is an ImportError (a 500) at the first login: catch it at check."""
+    with handler_setting(typo):
+        assert_only(checks.E011)
+        (error,) = checks.check_handler(None)
+        with pytest.raises(SystemCheckError, match=re.escape(checks.E011)):
+            call_command("check", stdout=io.StringIO(), stderr=io.StringIO())
+    assert typo in error.msg
+    assert error.hint == f"Did you mean AXES_HANDLER = {HANDLER_PATH!r}?"
+
+
+def test_mistyped_django_axes_handler_is_e011_too():
+    """A typo in one of django-axes' handlers is suggested as that one, not ours."""
+    with handler_setting("axes.handlers.databse.AxesDatabaseHandler"):
+        (error,) = checks.check_handler(None)
+    assert error.id == checks.E011
+    assert error.hint is not None
+    assert error.hint.startswith(f"Did you mean {AXES_DATABASE_HANDLER!r}?")
+
+
+# --- E012 and W003: the outage response ----------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["tests.callables.no_such_callable", "tests.callables"])
+def test_unusable_outage_response_callable_is_e012(value):
+    """A broken AXES_REDIS_OUTAGE_RESPONSE_CALLABLE would turn every outage into a 500."""
+    with override_settings(AXES_REDIS_OUTAGE_RESPONSE_CALLABLE=value):
+        assert_only(checks.E012)
+
+
+def test_importable_outage_response_callable_is_accepted():
+    """The default, as a dotted path, is a valid value."""
+    with override_settings(
+        AXES_REDIS_OUTAGE_RESPONSE_CALLABLE="axes_redis.outage.default_response"
+    ):
+        assert ours() == []
+
+
+def test_fail_closed_without_the_middleware_is_w003():
+    """Without AxesRedisMiddleware an outage can only be answered with the lockout page."""
+    without = [m for m in settings.MIDDLEWARE if m != MIDDLEWARE_PATH]
+    with override_settings(MIDDLEWARE=without, AXES_REDIS_PARALLEL_GUARD=False):
+        assert_only(checks.W003)
+        (warning,) = checks.check_configuration(None)
+    assert warning.hint is not None
+    assert MIDDLEWARE_PATH in warning.hint

@@ -169,7 +169,7 @@ def test_list_table_shows_failed_logins(redis_db, client):
     assert alice[failures_at:].split()[:2] == ["3", "3"]
     assert bob[failures_at:].split()[:2] == ["1", "3"]
     unlocks_at = header.index("unlocks in")
-    assert re.match(r"(1h 0m|59m \d+s)\s", alice[unlocks_at:])
+    assert re.match(r"(1h|59m \d+s)\s", alice[unlocks_at:])
     assert bob[unlocks_at:].startswith("- ")
     assert alice[header.index("user agent") :].startswith("Mozilla/5.0 alice")
     assert alice.rstrip().endswith("/login/")
@@ -236,6 +236,82 @@ def test_list_of_nothing(redis_db):
     """An empty Redis must say so rather than print a bare header."""
     assert run("list")[0].strip() == "No tracked clients."
     assert run("list", "--json")[0] == ""
+
+
+@pytest.mark.django_db
+def test_list_by_username_says_why_ip_keyed_failures_are_not_found(redis_db, client):
+    """With django-axes' default lockout by IP, alice's failures are counted under the IP:
+    --username cannot find them (the key does not name her, and the username stored on it
+    is only the last failure's), so the command says so and where to look instead."""
+    with override_settings(AXES_LOCKOUT_PARAMETERS=["ip_address"]):
+        fail_logins(client, "alice", 2)
+        out, err = run("list", "--username", "alice")
+        assert out.strip() == "No tracked clients."
+        assert "not found by --username" in err
+        assert "axes_redis log --username" in err
+        assert "then use --ip" in err
+        assert run("list", "--ip", "127.0.0.1", "--json")[0] != ""
+        _, err = run("inspect", "--username", "alice")
+        assert "not found by --username" in err
+    with override_settings(AXES_LOCKOUT_PARAMETERS=[["username", "ip_address"]]):
+        fail_logins(client, "alice", 1)
+        out, err = run("list", "--username", "alice")
+        assert "username=alice" in out
+        assert err == ""
+
+
+@pytest.mark.parametrize(
+    ("milliseconds", "short", "words"),
+    [
+        (96_000, "1m 36s", "1 minute 36 seconds"),
+        (95_001, "1m 36s", "1 minute 36 seconds"),
+        (60_000, "1m", "1 minute"),
+        (59_001, "1m", "1 minute"),
+        (1, "1s", "1 second"),
+        (3_599_500, "1h", "1 hour"),
+        (7_470_000, "2h 5m", "2 hours 5 minutes"),
+        (90_000_000, "1d 1h", "1 day 1 hour"),
+    ],
+)
+def test_time_left_is_rounded_up_never_down(milliseconds, short, words):
+    """96 s left must not read "1 minute" (Django's timeuntil): a user told one minute who
+    tries again then is refused. Two units at most, the smaller rounded up."""
+    assert clients.duration(milliseconds, short=True) == short
+    assert clients.duration(milliseconds) == words
+
+
+def test_empty_log_says_which_settings_keep_events_out_of_the_trail(redis_db):
+    """django-axes logs no failures unless AXES_ENABLE_ACCESS_FAILURE_LOG: an empty
+    `axes_redis log` after failed logins must say so, not just "No trail entries."."""
+    with override_settings(AXES_ENABLE_ACCESS_FAILURE_LOG=False, AXES_DISABLE_ACCESS_LOG=True):
+        out, err = run("log")
+        assert out.strip() == "No trail entries."
+        assert "failed logins need AXES_ENABLE_ACCESS_FAILURE_LOG = True" in err
+        assert "logins and logouts need AXES_DISABLE_ACCESS_LOG = False" in err
+        _, err = run("log", "--event", "login")
+        assert "AXES_ENABLE_ACCESS_FAILURE_LOG" not in err
+    with override_settings(AXES_ENABLE_ACCESS_FAILURE_LOG=True, AXES_DISABLE_ACCESS_LOG=False):
+        out, err = run("log")
+        assert (out.strip(), err) == ("No trail entries.", "")
+
+
+def test_redis_down_is_one_command_error(settings):
+    """With Redis down the command raises one CommandError naming the Redis and the error
+    (printed by Django as one line, exit status 1); `--traceback` still shows the rest."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "axes": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+    }
+    for args in (["list"], ["stats"], ["log"], ["inspect", "--ip", "10.0.0.1"]):
+        with pytest.raises(CommandError) as raised:
+            run(*args)
+        message = str(raised.value)
+        assert len(message.splitlines()) == 1
+        assert message.startswith(f"Redis at 127.0.0.1:1/0 failed during axes_redis {args[0]}: ")
+        assert "Connection refused" in message
 
 
 @pytest.mark.django_db
@@ -345,6 +421,8 @@ def test_reset_by_username_removes_every_combination_and_logs(redis_db, caplog):
     [record] = [r for r in caplog.records if r.name == "axes_redis"]
     assert "username='alice'" in record.getMessage()
     assert f"{len(BY_USERNAME)} client(s) removed" in record.getMessage()
+    # The logger's name is the prefix: a "%(name)s: %(message)s" format shows it once.
+    assert not record.getMessage().startswith("axes_redis")
 
 
 def test_reset_by_ip(redis_db):
@@ -468,12 +546,10 @@ def test_stats_prints_counts_parameter_sets_and_scripts(redis_db):
     data = json.loads(run("stats", "--json")[0])
     assert (data["tracked"], data["locked"], data["keys"]) == (7, 4, 7)
     assert data["by_parameters"]["ip_address"] == 4
-    assert {s["name"] for s in data["scripts"]} == {
-        "admit",
-        "get_failures",
-        "record_failure",
-        "release",
-    }
+    # Every shipped lua/*.lua, whatever scripts are added later.
+    names = {s["name"] for s in data["scripts"]}
+    assert names == set(clients.script_names())
+    assert names >= {"admit", "get_failures", "record_failure", "release"}
 
 
 @pytest.mark.real_redis_only

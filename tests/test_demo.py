@@ -9,6 +9,7 @@ with SIGTERM.
 
 from __future__ import annotations
 
+import html
 import http.cookiejar
 import os
 import re
@@ -134,12 +135,17 @@ def stop(demo: Demo, signum: int) -> None:
 def printed_reset(demo: Demo) -> list[str]:
     """Run the ``axes_reset`` line the demo printed, exactly as printed; return its output."""
     line = next(line for line in demo.output().splitlines() if "manage.py axes_reset" in line)
+    return run_as_printed(demo, line, ["axes_reset"])
+
+
+def run_as_printed(demo: Demo, line: str, command: list[str]) -> list[str]:
+    """Run a ``manage.py`` line the demo showed, as a shell would; return its output."""
     words = shlex.split(line, comments=True)
     env = dict(demo.env)
     while "=" in words[0]:
         name, _, value = words.pop(0).partition("=")
         env[name] = value
-    assert words[1:] == ["example/manage.py", "axes_reset"], line
+    assert words[1:] == ["example/manage.py", *command], line
     done = subprocess.run(
         words, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=30, check=False
     )
@@ -147,8 +153,10 @@ def printed_reset(demo: Demo) -> list[str]:
     return (done.stdout + done.stderr).splitlines()
 
 
-def lock_out_alice(demo: Demo) -> None:
-    """Wrong passwords until the lockout page; then the right one is refused, bob unaffected."""
+def lock_out_alice(demo: Demo) -> str:
+    """Wrong passwords until the lockout page; then the right one is refused, bob unaffected.
+
+    Returns the lockout page."""
     attacker = Browser(demo.base)
     statuses = []
     for _ in range(LIMIT + 2):
@@ -159,6 +167,7 @@ def lock_out_alice(demo: Demo) -> None:
     assert statuses == [200] * (LIMIT - 1) + [429], statuses
     assert LOCKOUT_TEXT in page
     assert "<strong>alice</strong> is locked out after\n  3 failed login attempts" in page
+    lockout_page = page
 
     status, page = Browser(demo.base).login("alice", "alice-password")
     assert status == 429
@@ -167,6 +176,14 @@ def lock_out_alice(demo: Demo) -> None:
     status, page = Browser(demo.base).login("bob", "bob-password")
     assert status == 200
     assert "Signed in as <strong>bob</strong>" in page
+    return lockout_page
+
+
+def shown_command(page: str, element_id: str) -> str:
+    """The command line a ``<code id=...>`` of the lockout page shows, unescaped."""
+    found = re.search(rf'<code id="{element_id}">([^<]*)</code>', page)
+    assert found, page
+    return html.unescape(found[1])
 
 
 def alice_logs_in(demo: Demo) -> None:
@@ -199,12 +216,24 @@ def test_demo_on_embedded_server_locks_out_and_stops_on_ctrl_c(tmp_path: Path) -
         assert "admin / admin (superuser)" in banner
         assert f"REDIS_URL=redis://127.0.0.1:{closed_port}/0 " not in banner
 
-        lock_out_alice(demo)
+        page = lock_out_alice(demo)
         status, home = Browser(demo.base).open("/")
         assert status == 200
         assert f"<code>{ALICE_KEY}</code>" in home
         assert '<span class="locked">locked</span>' in home
 
+        # The lockout page's command, run exactly as shown, reaches the embedded server.
+        line = shown_command(page, "reset-user-command")
+        assert line.startswith("REDIS_URL=redis://127.0.0.1:"), line
+        reset = ["axes_redis", "reset", "--username", "alice"]
+        assert "1 client(s) removed." in run_as_printed(demo, line, reset)
+        alice_logs_in(demo)
+        page = lock_out_alice(demo)
+        line = shown_command(page, "reset-all-command")
+        assert "1 attempts removed." in run_as_printed(demo, line, ["axes_reset"])
+        alice_logs_in(demo)
+
+        lock_out_alice(demo)
         assert "1 attempts removed." in printed_reset(demo)
         alice_logs_in(demo)
         stop(demo, signal.SIGINT)

@@ -1,18 +1,22 @@
-"""The built wheel works on its own: scripts packaged, installable, and counting in Redis.
+"""The built package works on its own: scripts packaged, installable, and counting in Redis.
 
-Slow (builds a wheel, creates a venv, downloads the dependencies from the package
-index): run by ``make test-slow``. The wheel is built with build isolation because
-the build backend pinned in pyproject.toml (setuptools>=77, for the SPDX
-``license``) is newer than the one a plain venv carries. The source tree is copied
-first so the build's ``build/`` and ``*.egg-info`` never land in the project.
+Slow (builds the sdist and, from it, the wheel; creates a venv, downloads the dependencies
+from the package index): run by ``make test-slow``. ``python -m build`` builds with build
+isolation because the build backend pinned in pyproject.toml (setuptools>=77, for the SPDX
+``license`` and ``license-files``) is newer than the one a plain venv carries. The source
+tree is copied first, without any symbolic link, so the build's ``build/`` and
+``*.egg-info`` never land in the project and the Lua scripts reach the wheel through
+pyproject.toml's ``package-dir`` mapping alone.
 """
 
 from __future__ import annotations
 
+import email
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import textwrap
 import zipfile
 from pathlib import Path
@@ -20,10 +24,11 @@ from pathlib import Path
 import pytest
 import redis
 
-pytestmark = pytest.mark.slow
+import axes_redis
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ("admit.lua", "record_failure.lua", "get_failures.lua", "release.lua")
+SCRIPTS = tuple(sorted(path.name for path in (PROJECT_ROOT / "lua").glob("*.lua")))
+USER_EXTRAS = ["django-redis", "hiredis"]
 PREFIX = "wheeltest"
 EXPECTED_KEY = f"{PREFIX}:client:{{ip_address=127.0.0.1}}"
 INSTALL_TIMEOUT = 240
@@ -73,6 +78,9 @@ PROBE = textwrap.dedent(
     from axes_redis.handler import AxesRedisHandler
 
     print("module", axes_redis.__file__)
+    from axes_redis import scripts
+
+    print("scripts", scripts.folder())
     print("checks", sorted(str(m.id) for m in run_checks() if str(m.id).startswith("axes_redis")))
     handler = AxesRedisHandler()
     credentials = {"username": "alice"}
@@ -100,39 +108,65 @@ def run(args: list[str], *, cwd: Path, timeout: float) -> subprocess.CompletedPr
     return result
 
 
+SKIPPED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".nox",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+)
+
+
+def without_links(directory: str, names: list[str]) -> set[str]:
+    """copytree's ignore: the usual clutter, and every symbolic link (none may be needed)."""
+    links = {name for name in names if os.path.islink(os.path.join(directory, name))}
+    return set(SKIPPED(directory, names)) | links
+
+
+def test_tree_has_no_symbolic_links():
+    """A link in the repository breaks Windows checkouts (git writes it as a text file)."""
+    found = []
+    for directory, subdirectories, files in os.walk(PROJECT_ROOT):
+        names = subdirectories + files
+        skipped = SKIPPED(directory, names)
+        paths = [os.path.join(directory, name) for name in names if name not in skipped]
+        found += [path for path in paths if os.path.islink(path)]
+        subdirectories[:] = [name for name in subdirectories if name not in skipped]
+    assert found == []
+
+
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(sdist, wheel): ``python -m build`` makes the sdist, then the wheel from the sdist, so
+    the wheel can only hold what the sdist carries."""
     source = tmp_path_factory.mktemp("source") / "axes-redis"
-    shutil.copytree(
-        PROJECT_ROOT,
-        source,
-        symlinks=True,  # axes_redis/lua -> ../lua stays a link, as in the repository
-        ignore=shutil.ignore_patterns(
-            ".git",
-            ".venv",
-            "build",
-            "dist",
-            "*.egg-info",
-            "__pycache__",
-            ".*_cache",
-            ".hypothesis",
-            "benchmarks",
-        ),
-    )
-    out = tmp_path_factory.mktemp("wheelhouse")
+    shutil.copytree(PROJECT_ROOT, source, symlinks=True, ignore=without_links)
+    out = tmp_path_factory.mktemp("dist")
     run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(source)],
+        [sys.executable, "-m", "build", "-o", str(out), str(source)],
         cwd=out,
         timeout=INSTALL_TIMEOUT,
     )
-    (built,) = out.glob("axes_redis-*.whl")
-    return built
+    (sdist,) = out.glob("axes_redis-*.tar.gz")
+    (wheel,) = out.glob("axes_redis-*.whl")
+    return sdist, wheel
 
 
+@pytest.fixture(scope="module")
+def wheel(built: tuple[Path, Path]) -> Path:
+    return built[1]
+
+
+@pytest.mark.slow
 def test_wheel_ships_the_lua_scripts_byte_for_byte(wheel):
     """A wheel without its Lua scripts would install fine and fail at the first login."""
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
+        assert SCRIPTS
         for script in SCRIPTS:
             assert f"axes_redis/lua/{script}" in names
             assert (
@@ -141,8 +175,49 @@ def test_wheel_ships_the_lua_scripts_byte_for_byte(wheel):
             )
         assert "axes_redis/py.typed" in names
         assert not any(name.startswith("tests/") for name in names)
+        # The packages are listed in pyproject.toml, not discovered: a module or template
+        # in a new folder must be listed there too, or it would be missing here.
+        shipped = {
+            path.relative_to(PROJECT_ROOT).as_posix()
+            for path in (PROJECT_ROOT / "axes_redis").rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+        assert shipped <= names
 
 
+@pytest.mark.slow
+def test_wheel_metadata_is_what_users_see(wheel):
+    """Version from axes_redis.__version__, the MIT license file, and no contributor-only
+    extras (dev, bench, browser, docs, demo are dependency groups, never published)."""
+    with zipfile.ZipFile(wheel) as archive:
+        info = f"axes_redis-{axes_redis.__version__}.dist-info"
+        meta = email.message_from_bytes(archive.read(f"{info}/METADATA"))
+        assert archive.read(f"{info}/licenses/LICENSE") == (PROJECT_ROOT / "LICENSE").read_bytes()
+    assert meta["Version"] == axes_redis.__version__
+    assert meta["License-Expression"] == "MIT"
+    assert meta.get_all("License-File") == ["LICENSE"]
+    assert sorted(meta.get_all("Provides-Extra") or []) == USER_EXTRAS
+    assert "Framework :: Django :: 4.2" in (meta.get_all("Classifier") or [])
+
+
+@pytest.mark.slow
+def test_sdist_carries_the_source_and_no_tests(built):
+    """The sdist builds the wheel (lua/ included) and carries no tests: they need the
+    repository's conftest, helpers and servers, so a partial copy could not run."""
+    sdist = built[0]
+    top = f"axes_redis-{axes_redis.__version__}"
+    with tarfile.open(sdist) as archive:
+        members = archive.getmembers()
+    names = {member.name.removeprefix(f"{top}/") for member in members}
+    assert not [member.name for member in members if member.issym() or member.islnk()]
+    for required in ["pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md", "PKG-INFO"]:
+        assert required in names
+    assert {f"lua/{script}" for script in SCRIPTS} <= names
+    assert "axes_redis/scripts.py" in names
+    assert not [name for name in names if name.split("/")[0] in {"tests", "benchmarks", "docs"}]
+
+
+@pytest.mark.slow
 def test_installed_wheel_counts_failures_in_redis(wheel, tmp_path, redis_server_url):
     """The package as users get it must count failures in Redis, without the source tree."""
     venv = tmp_path / "venv"
@@ -164,6 +239,7 @@ def test_installed_wheel_counts_failures_in_redis(wheel, tmp_path, redis_server_
         lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
         assert Path(lines["module"]).is_relative_to(venv)
         assert not Path(lines["module"]).is_relative_to(PROJECT_ROOT)
+        assert Path(lines["scripts"]) == Path(lines["module"]).parent / "lua"
         assert lines["checks"] == "[]"
         assert lines["failures"] == "2"
         assert raw.exists(EXPECTED_KEY) == 1

@@ -63,6 +63,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The reset commands on the lockout page, exactly as they run from here.
+                "demo_project.views.reset_commands",
             ]
         },
     }
@@ -100,6 +102,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 # Failed logins join logins and logouts in the login trail (axes_redis log).
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# django-axes' own admin pages show its database tables, which stay empty with this handler.
+AXES_ENABLE_ADMIN = False
 # The log lines show who failed, for the demo; django-axes masks username and IP by default.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
+from demo_project.shell import manage_line
 
 SHOWN = 50
 """At most this many tracked clients on the page; ``axes_redis list`` and the admin show all."""
@@ -66,3 +67,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "cooloff": settings.AXES_COOLOFF_TIME,
     }
     return render(request, "home.html", context)
+
+
+def reset_commands(request: HttpRequest) -> dict[str, str]:
+    """Context processor: the reset commands the lockout page prints, runnable as printed."""
+    username = request.POST.get("username") if request.method == "POST" else None
+    found = {"reset_all_command": manage_line("axes_reset")}
+    if username:
+        found["reset_user_command"] = manage_line("axes_redis", "reset", "--username", username)
+    return found

@@ -14,18 +14,22 @@ import logging
 import re
 import shlex
 import sys
-from argparse import ArgumentTypeError
+from argparse import SUPPRESS, ArgumentTypeError
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from axes.conf import settings as axes_settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils import timezone
+from django.utils.connection import ConnectionDoesNotExist
 from redis.cluster import RedisCluster
+from redis.exceptions import RedisError
 
-from axes_redis import clients, keys, trail
+from axes_redis import clients, import_db, keys, overview, trail
 from axes_redis.conf import axes_redis_settings
-from axes_redis.connection import get_client
+from axes_redis.connection import RedisCommandError, command_error, get_client
 from axes_redis.handler import AxesRedisHandler
 from axes_redis.store import AttemptStore
 
@@ -84,27 +88,13 @@ def moment(value: datetime | None) -> str:
     return "-" if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def duration(milliseconds: int) -> str:
-    """``59m 58s``, ``2h 5m``, ``3d 1h``: rounded up to the second."""
-    seconds = max(0, -(-milliseconds // 1000))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    if minutes:
-        return f"{minutes}m {seconds}s"
-    return f"{seconds}s"
-
-
 def unlocks_in(tracked: clients.TrackedClient) -> str:
+    """``1m 36s``, ``2h 5m``: :func:`axes_redis.clients.duration`, rounded up."""
     if not tracked.locked:
         return "-"
     if tracked.ttl_ms is None:
         return "on reset"
-    return duration(tracked.ttl_ms)
+    return clients.duration(tracked.ttl_ms, short=True)
 
 
 def row(tracked: clients.TrackedClient) -> dict[str, str]:
@@ -199,6 +189,57 @@ def shell(words: Sequence[str]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
+def common_options() -> CommandParser:
+    """Django's options of every command, also accepted after the subcommand
+    (``axes_redis list --verbosity 2``); unset, they leave the main parser's values."""
+    common = CommandParser(add_help=False, argument_default=SUPPRESS)
+    common.add_argument("-v", "--verbosity", type=int, choices=[0, 1, 2, 3])
+    common.add_argument("--settings")
+    common.add_argument("--pythonpath")
+    common.add_argument("--traceback", action="store_true")
+    common.add_argument("--no-color", action="store_true")
+    common.add_argument("--force-color", action="store_true")
+    common.add_argument("--skip-checks", action="store_true")
+    return common
+
+
+def username_note(username: str, found: Sequence[clients.TrackedClient]) -> str | None:
+    """Why ``--username`` may miss failures: keys without the username do not name it.
+
+    With ``AXES_LOCKOUT_PARAMETERS = ["ip_address"]`` (django-axes' default) a
+    failure is counted under the IP alone; the username of the last failure is
+    kept on that key for display, but searching it would mean reading every key
+    in Redis and would still miss every failure but the last. The login trail
+    holds them all, with their IPs.
+    """
+    parameters = axes_settings.AXES_LOCKOUT_PARAMETERS
+    if isinstance(parameters, list):
+        sets = [[p] if isinstance(p, str) else list(p) for p in parameters]
+        if all("username" in names for names in sets):
+            return None
+    elif found:
+        return None
+    return (
+        f"Failures counted under lockout parameters without the username (such as the IP "
+        "address alone) are not found by --username. Find the IP addresses of "
+        f"{printable(username)!r} with `axes_redis log --username` (failures are logged with "
+        "AXES_ENABLE_ACCESS_FAILURE_LOG = True), then use --ip."
+    )
+
+
+def trail_note(events: Sequence[str] | None) -> str | None:
+    """Why the trail may be empty: which events are not being recorded, and the setting."""
+    wanted = set(events or trail.EVENTS)
+    missing = []
+    if "failure" in wanted and not axes_settings.AXES_ENABLE_ACCESS_FAILURE_LOG:
+        missing.append("failed logins need AXES_ENABLE_ACCESS_FAILURE_LOG = True")
+    if wanted & {"login", "logout"} and axes_settings.AXES_DISABLE_ACCESS_LOG:
+        missing.append("logins and logouts need AXES_DISABLE_ACCESS_LOG = False")
+    if not missing:
+        return None
+    return f"Not recorded in the trail with these settings: {'; '.join(missing)}."
+
+
 def operator() -> str:
     try:
         return getpass.getuser()
@@ -214,12 +255,15 @@ class Command(BaseCommand):
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
+        common = common_options()
         subcommands = parser.add_subparsers(
-            dest="subcommand", metavar="{list,inspect,reset,stats,log}", required=True
+            dest="subcommand", metavar="{list,inspect,reset,stats,log,import-db}", required=True
         )
 
         listing = subcommands.add_parser(
-            "list", help="Tracked clients as a table or JSON lines (like axes_list_attempts)."
+            "list",
+            help="Tracked clients as a table or JSON lines (like axes_list_attempts).",
+            parents=[common],
         )
         listing.add_argument("--locked", action="store_true", help="Locked-out clients only.")
         listing.add_argument("--username", help="Exact username (every set holding it).")
@@ -233,13 +277,17 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true", help="One JSON object per line.")
 
         inspect = subcommands.add_parser(
-            "inspect", help="The Redis keys of a client, their fields and TTLs, as redis-cli."
+            "inspect",
+            help="The Redis keys of a client, their fields and TTLs, as redis-cli.",
+            parents=[common],
         )
         inspect.add_argument("--username", help="Exact username.")
         inspect.add_argument("--ip", help="Exact IP address.")
 
         reset = subcommands.add_parser(
-            "reset", help="Forget clients (as django-axes' axes_reset* commands do)."
+            "reset",
+            help="Forget clients (as django-axes' axes_reset* commands do).",
+            parents=[common],
         )
         reset.add_argument("--username", help="Every set holding this username.")
         reset.add_argument("--ip", help="Every set holding this IP address.")
@@ -250,7 +298,9 @@ class Command(BaseCommand):
         reset.add_argument("--yes", action="store_true", help="Do not ask to confirm --all.")
 
         stats = subcommands.add_parser(
-            "stats", help="Counts, lockouts, parameter sets, memory (sampled), scripts."
+            "stats",
+            help="Counts, lockouts, parameter sets, memory (sampled), scripts, attack overview.",
+            parents=[common],
         )
         stats.add_argument(
             "--sample",
@@ -261,7 +311,9 @@ class Command(BaseCommand):
         stats.add_argument("--json", action="store_true", help="One JSON object.")
 
         trail_log = subcommands.add_parser(
-            "log", help="The login trail, newest first (like AccessLog and AccessFailureLog)."
+            "log",
+            help="The login trail, newest first (like AccessLog and AccessFailureLog).",
+            parents=[common],
         )
         trail_log.add_argument("--username", help="Exact username.")
         trail_log.add_argument(
@@ -278,20 +330,47 @@ class Command(BaseCommand):
         )
         trail_log.add_argument("--json", action="store_true", help="One JSON object per line.")
 
+        importing = subcommands.add_parser(
+            "import-db",
+            help="Carry django-axes' AccessAttempt rows that still count into Redis (idempotent).",
+            parents=[common],
+        )
+        importing.add_argument(
+            "--dry-run", action="store_true", help="Report what would be imported; write nothing."
+        )
+        importing.add_argument(
+            "--database", help="Database alias of AccessAttempt (default: where routers read it)."
+        )
+        importing.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=import_db.DEFAULT_BATCH_SIZE,
+            help="Script calls per pipelined round trip (default %(default)s).",
+        )
+        importing.add_argument("--json", action="store_true", help="One JSON object.")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        self.client = get_client()
-        self.prefix = axes_redis_settings.key_prefix
         subcommand = options["subcommand"]
-        if subcommand == "list":
-            self.list_clients(options)
-        elif subcommand == "inspect":
-            self.inspect_clients(options)
-        elif subcommand == "reset":
-            self.reset_clients(options)
-        elif subcommand == "log":
-            self.show_trail(options)
-        else:
-            self.show_stats(options)
+        try:
+            self.client = get_client()
+            self.prefix = axes_redis_settings.key_prefix
+            if subcommand == "list":
+                self.list_clients(options)
+            elif subcommand == "inspect":
+                self.inspect_clients(options)
+            elif subcommand == "reset":
+                self.reset_clients(options)
+            elif subcommand == "log":
+                self.show_trail(options)
+            elif subcommand == "import-db":
+                self.import_attempts(options)
+            else:
+                self.show_stats(options)
+        except RedisCommandError:
+            raise
+        except RedisError as exc:
+            # One line on stderr and exit status 1, not a traceback (--traceback shows it).
+            raise command_error(exc, f"axes_redis {subcommand}") from exc
 
     # --- list ------------------------------------------------------------------------
 
@@ -332,6 +411,10 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         else:
             self.stdout.write("No tracked clients.")
+        if options["username"] is not None:
+            note = username_note(options["username"], found)
+            if note:
+                self.stderr.write(note)
         if more:
             self.stderr.write(f"Showing the first {limit} clients found; raise --limit for more.")
 
@@ -362,6 +445,10 @@ class Command(BaseCommand):
         description = ", ".join(f"{name} {value!r}" for name, value in named.items())
         if not found:
             self.stdout.write(printable(f"No tracked client holds {description}."))
+        if "username" in named:
+            note = username_note(named["username"], found)
+            if note:
+                self.stderr.write(note)
         pipe = self.client.pipeline(transaction=False)
         for tracked in found:
             pipe.hgetall(tracked.key)
@@ -442,7 +529,7 @@ class Command(BaseCommand):
 
     def removed(self, what: str, count: int) -> None:
         log.info(
-            "axes_redis: %s reset %s from the command line: %d client(s) removed.",
+            "%s reset %s from the command line: %d client(s) removed.",
             operator(),
             what,
             count,
@@ -453,8 +540,10 @@ class Command(BaseCommand):
 
     def show_stats(self, options: dict[str, Any]) -> None:
         found = clients.stats(self.client, self.prefix, sample=options["sample"])
+        # The attack overview's numbers; the locked count above is already exact.
+        attack = overview.read(self.client, self.prefix, locked_limit=None)
         if options["json"]:
-            self.stdout.write(json.dumps(found.as_dict()))
+            self.stdout.write(json.dumps({**found.as_dict(), "overview": attack.as_dict()}))
             return
         write = self.stdout.write
         write(f"Tracked clients:  {found.tracked}")
@@ -477,11 +566,50 @@ class Command(BaseCommand):
             )
         trail_memory = "unknown" if found.trail_bytes is None else f"{found.trail_bytes} bytes"
         write(f"Login trail:      {found.trail_entries} entries ({trail_memory})")
+        for line in overview.report_lines(attack):
+            write(printable(line))
         write("Lua scripts:")
         width = max(len(script.name) for script in found.scripts)
         for script in found.scripts:
             loaded = "loaded" if script.loaded else "not loaded (loads on first use)"
             write(f"  {script.name.ljust(width)}  {script.sha1}  {loaded}")
+
+    # --- import-db ---------------------------------------------------------------------
+
+    def import_attempts(self, options: dict[str, Any]) -> None:
+        """Thin over :mod:`axes_redis.import_db`; database errors become one line."""
+        try:
+            report = import_db.import_attempts(
+                self.client,
+                self.prefix,
+                using=options["database"],
+                dry_run=options["dry_run"],
+                batch_size=options["batch_size"],
+            )
+        except ConnectionDoesNotExist as exc:
+            raise CommandError(f"axes_redis import-db: {exc}") from exc
+        except DatabaseError as exc:
+            raise CommandError(
+                f"axes_redis import-db: AccessAttempt could not be read ({exc}); "
+                "is django-axes migrated on that database?"
+            ) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict()))
+        else:
+            for line in report.lines():
+                self.stdout.write(printable(line))
+        if not report.dry_run:
+            log.info(
+                "%s imported %d AccessAttempt row(s) from %r into %d Redis key(s) "
+                "(%d created, %d updated, %d unchanged) from the command line.",
+                operator(),
+                report.imported_rows,
+                report.database,
+                report.keys,
+                report.created,
+                report.raised,
+                report.unchanged,
+            )
 
     # --- log -------------------------------------------------------------------------
 
@@ -510,5 +638,8 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         else:
             self.stdout.write("No trail entries.")
+            note = trail_note(options["event"])
+            if note:
+                self.stderr.write(note)
         if cursor is not None:
             self.stderr.write(f"Showing the newest {limit} entries; raise --limit for more.")
