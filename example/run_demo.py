@@ -24,7 +24,7 @@ from types import FrameType
 
 import redis
 
-from axes_redis import scripts
+from axes_redis import scripts, tiers
 
 EXAMPLE_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(EXAMPLE_DIR))
@@ -110,8 +110,9 @@ def banner(url: str, embedded: bool, requested: str, port: int, created: list[st
         f"{name} / {password}" + (" (superuser)" if superuser else "")
         for name, password, superuser in DEMO_USERS
     )
-    limit = settings.AXES_FAILURE_LIMIT
-    cooloff = settings.AXES_COOLOFF_TIME
+    steps = tiers.configured()
+    limit = steps[0].failures
+    ladder = ", ".join(f"{tier.failures} for {tier.cooloff}" for tier in steps)
     prefix = axes_redis_settings.key_prefix
     lines = [
         "",
@@ -120,7 +121,7 @@ def banner(url: str, embedded: bool, requested: str, port: int, created: list[st
         f"  Database: {settings.DATABASES['default']['NAME']}",
         f"  Users:    {users}" + (f"  (created now: {', '.join(created)})" if created else ""),
         f"  Lockout:  {limit} failed logins for one username from one IP address lock that pair",
-        f"            out for {cooloff} (h:mm:ss), sliding from the last failure.",
+        f"            out, longer as failures go on: {ladder} (h:mm:ss, AXES_LOCKOUT_TIERS).",
         "",
         "What to try:",
         f"  1. {site}/login/ : log in as alice with a wrong password {limit} times;",

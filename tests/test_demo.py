@@ -167,6 +167,11 @@ def lock_out_alice(demo: Demo) -> str:
     assert statuses == [200] * (LIMIT - 1) + [429], statuses
     assert LOCKOUT_TEXT in page
     assert "<strong>alice</strong> is locked out after\n  3 failed login attempts" in page
+    # The first tier (2 minutes), counted down from the key's TTL.
+    seconds = re.search(r'<strong id="seconds-left">(\d+)</strong>', page)
+    assert seconds, page
+    assert 110 <= int(seconds[1]) <= 120
+    assert "Tier in force: 3\n  failures lock for 0:02:00" in page
     lockout_page = page
 
     status, page = Browser(demo.base).login("alice", "alice-password")

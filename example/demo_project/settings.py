@@ -65,6 +65,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The reset commands on the lockout page, exactly as they run from here.
                 "demo_project.views.reset_commands",
+                # The time left and the tier in force, for the lockout page.
+                "axes_redis.lockout.context",
             ]
         },
     }
@@ -95,8 +97,15 @@ LOGOUT_REDIRECT_URL = "home"
 
 AXES_HANDLER = "axes_redis.handler.AxesRedisHandler"
 AXES_CACHE = "axes"
-AXES_FAILURE_LIMIT = 3
-AXES_COOLOFF_TIME = timedelta(minutes=2)
+# Progressive lockouts: 3 failures lock for 2 minutes, 5 for 10, 8 for an hour (counted
+# inside Redis, so the lockout grows with every attempt made while locked).
+AXES_LOCKOUT_TIERS = [
+    (3, timedelta(minutes=2)),
+    (5, timedelta(minutes=10)),
+    (8, timedelta(hours=1)),
+]
+# Lockout responses say how many seconds are left (the key's TTL), in Retry-After too.
+AXES_ENABLE_RETRY_AFTER_HEADER = True
 # One username from one IP: locking alice out leaves bob and admin free to sign in.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "lockout.html"

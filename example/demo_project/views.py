@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from axes_redis import tiers
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
 from demo_project.shell import manage_line
@@ -63,8 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "tracked": tracked,
         "error": error,
         "redis_url": settings.CACHES[settings.AXES_CACHE]["LOCATION"],
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "cooloff": settings.AXES_COOLOFF_TIME,
+        "tiers": tiers.configured(),
     }
     return render(request, "home.html", context)
 
