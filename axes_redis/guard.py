@@ -51,7 +51,7 @@ def credential_digest(credentials: Mapping[str, object]) -> str:
     return salted_hmac("axes_redis.guard", material, algorithm="sha256").hexdigest()[:32]
 
 
-def _django_request(request: HttpRequest) -> HttpRequest:
+def django_request(request: HttpRequest) -> HttpRequest:
     """The ``HttpRequest`` the middleware sees, also when ``authenticate()`` was given a
     wrapper of it (Django REST framework's ``Request`` keeps it as ``_request``)."""
     inner = request.__dict__.get("_request")
@@ -90,7 +90,7 @@ class RequestGuesses:
 
     @classmethod
     def of(cls, request: HttpRequest) -> RequestGuesses:
-        state = _django_request(request).__dict__
+        state = django_request(request).__dict__
         found: RequestGuesses | None = state.get(_ATTR)
         if found is None:
             found = state.setdefault(_ATTR, cls())
@@ -98,7 +98,7 @@ class RequestGuesses:
 
     @classmethod
     def find(cls, request: HttpRequest | None) -> RequestGuesses | None:
-        return None if request is None else _django_request(request).__dict__.get(_ATTR)
+        return None if request is None else django_request(request).__dict__.get(_ATTR)
 
     def add(self, guess: Guess) -> None:
         with self._lock:

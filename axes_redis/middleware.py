@@ -25,6 +25,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from axes_redis import guard, lockout, outage
+from axes_redis.responses import temporary_refusal
 
 BUSY_RETRY_AFTER_SECONDS = 1
 
@@ -34,14 +35,12 @@ def busy_response(request: HttpRequest) -> HttpResponse:
 
     429 with ``Retry-After``, so API clients retry; nothing was counted.
     """
-    response = HttpResponse(
+    return temporary_refusal(
         "Too many sign-ins for this account are being checked right now. "
         "Please try again in a moment.",
         status=429,
-        content_type="text/plain; charset=utf-8",
+        retry_after=BUSY_RETRY_AFTER_SECONDS,
     )
-    response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
-    return response
 
 
 def _settle(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:

@@ -25,7 +25,8 @@ from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
 
 from axes_redis.conf import MIDDLEWARE_PATH, axes_redis_settings
-from axes_redis.guard import _django_request
+from axes_redis.guard import django_request
+from axes_redis.responses import temporary_refusal
 
 RETRY_AFTER_SECONDS = 5
 """``Retry-After`` of the default outage response: long enough for a failover or a
@@ -44,7 +45,7 @@ class RequestOutage:
 
 
 def _state(request: HttpRequest) -> RequestOutage | None:
-    return _django_request(request).__dict__.get(_ATTR)
+    return django_request(request).__dict__.get(_ATTR)
 
 
 def answered_by_middleware() -> bool:
@@ -55,7 +56,7 @@ def answered_by_middleware() -> bool:
 def refuse(request: HttpRequest, *, check: bool = False) -> None:
     """Mark ``request`` as refused because Redis failed; ``check``: by the lockout
     check, so its coming ``user_login_failed`` is not a failure."""
-    state = _django_request(request).__dict__.setdefault(_ATTR, RequestOutage())
+    state = django_request(request).__dict__.setdefault(_ATTR, RequestOutage())
     if check:
         state.unreported += 1
     _flag_lockout(request)
@@ -88,14 +89,12 @@ def met(request: HttpRequest) -> bool:
 
 def default_response(request: HttpRequest) -> HttpResponse:
     """503 Service Unavailable with ``Retry-After``: try again, nothing is locked."""
-    response = HttpResponse(
+    return temporary_refusal(
         "Sign-in is temporarily unavailable: the service that protects it is not "
         "responding. Nothing is wrong with your account; please try again in a few seconds.",
         status=503,
-        content_type="text/plain; charset=utf-8",
+        retry_after=RETRY_AFTER_SECONDS,
     )
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
 
 
 def response(request: HttpRequest) -> HttpResponseBase:

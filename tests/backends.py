@@ -43,20 +43,13 @@ class CountingSlowBackend(ModelBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-class CountingRaisingBackend(ModelBackend):
+class CountingRaisingBackend(CountingSlowBackend):
     """Evaluates the password, then raises whatever the outcome: ``authenticate()``
     propagates the error, so no ``user_login_failed`` tells anyone how it went.
 
     The attacker who can make requests raise after the password check.
     """
 
-    def authenticate(
-        self,
-        request: HttpRequest | None,
-        username: str | None = None,
-        password: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        count_evaluation()
-        super().authenticate(request, username=username, password=password, **kwargs)
+    def authenticate(self, request: HttpRequest | None, **credentials: Any) -> Any:  # type: ignore[override]
+        super().authenticate(request, **credentials)
         raise RuntimeError("the backend failed after the password check")
