@@ -26,7 +26,8 @@ Writing is idempotent (``lua/import_attempt.lua`` keeps the larger count and the
 longer TTL, so a rerun changes nothing and never lowers what the live handler
 counted meanwhile) and batched: rows are read with ``.iterator()`` in chunks,
 keys are written as pipelines of at most ``batch_size`` single-key script calls,
-so no Redis command runs long and the import works on Redis Cluster.
+so no Redis command runs long and the import works on Redis Cluster (one
+pipeline per primary there).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ from django.db import router
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
-from redis.exceptions import NoScriptError
+from redis.cluster import RedisCluster
+from redis.exceptions import AskError, MovedError, NoScriptError
 
 from axes_redis import keys, scripts, tiers
 from axes_redis.conf import axes_redis_settings
@@ -118,7 +120,7 @@ class Row:
 
 
 @dataclass
-class Client:
+class Pending:
     """One Redis key being assembled from the rows that map to it."""
 
     key: str
@@ -283,8 +285,14 @@ def cooloff_for(failures: int, request: HttpRequest) -> timedelta | None:
 
 
 def aware(moment: datetime) -> datetime:
-    """``attempt_time`` comparable with ``timezone.now()`` whatever ``USE_TZ`` says."""
+    """A time comparable with any other, whatever ``USE_TZ`` says: with ``USE_TZ =
+    False`` Django hands out naive times in ``TIME_ZONE``, ``attempt_time`` included."""
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def current_time() -> datetime:
+    """Now, as :func:`aware` makes every time."""
+    return aware(timezone.now())
 
 
 def unix_ms(moment: datetime) -> int:
@@ -317,10 +325,10 @@ class Importer:
         self.client = client
         self.prefix = prefix
         self.using = using or router.db_for_read(AccessAttempt)
-        self.now = aware(now) if now is not None else timezone.now()
+        self.now = aware(now) if now is not None else current_time()
         self.handler = AxesRedisHandler()
         self.report = ImportReport(database=self.using, dry_run=dry_run, batch_size=batch_size)
-        self.clients: dict[str, Client] = {}
+        self.pending: dict[str, Pending] = {}
 
     # --- rows -> keys -----------------------------------------------------------------
 
@@ -357,9 +365,9 @@ class Importer:
             self.skip(UNUSABLE, row, f"{type(exc).__name__}: {exc}")
             return
         for key, parameters in found.items():
-            tracked = self.clients.get(key)
+            tracked = self.pending.get(key)
             if tracked is None:
-                tracked = self.clients[key] = Client(
+                tracked = self.pending[key] = Pending(
                     key=key,
                     parameter_set="+".join(sorted(parameters)),
                     failures=0,
@@ -373,7 +381,7 @@ class Importer:
             if aware(row.attempt_time) > aware(tracked.newest.attempt_time):
                 tracked.newest = row
 
-    def plan(self, tracked: Client) -> Write | str:
+    def plan(self, tracked: Pending) -> Write | str:
         """The script call for one key, or why it is dropped after all (its newest row
         plus the cool-off the summed count earns is already past)."""
         newest = tracked.newest
@@ -423,7 +431,7 @@ class Importer:
         writes: list[Write] = []
         kept = [False] * rows
         dropped: dict[int, str] = {}
-        for tracked in self.clients.values():
+        for tracked in self.pending.values():
             planned = self.plan(tracked)
             if isinstance(planned, Write):
                 writes.append(planned)
@@ -441,23 +449,42 @@ class Importer:
 
     # --- keys -> Redis ----------------------------------------------------------------
 
+    def routes(self, batch: Sequence[Write]) -> list[tuple[Any, list[int]]]:
+        """Which client sends which calls of ``batch``: all of them on one Redis; on
+        Redis Cluster, whose pipelines refuse scripts, one plain pipeline per primary,
+        each with the calls whose key that primary serves."""
+        if not isinstance(self.client, RedisCluster):
+            return [(self.client, list(range(len(batch))))]
+        cluster: Any = self.client  # redis-py's cluster API is untyped
+        routes: dict[str, tuple[Any, list[int]]] = {}
+        for index, write in enumerate(batch):
+            node = cluster.get_node_from_key(write.key)
+            routes.setdefault(node.name, (cluster.get_redis_connection(node), []))[1].append(index)
+        return list(routes.values())
+
     def send(self, batch: Sequence[Write]) -> list[Any]:
-        """One pipelined round trip of script calls; calls that met a cold script
-        cache (``SCRIPT FLUSH``, a failover) are loaded and sent again, which is safe
-        because the script is idempotent."""
-        pipe = self.client.pipeline(transaction=False)
-        now = timezone.now()
-        for write in batch:
-            pipe.evalsha(scripts.sha(SCRIPT), 1, write.key, *write.args(now))
-        replies: list[Any] = pipe.execute(raise_on_error=False)
-        cold = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
-        if cold:
-            self.client.script_load(scripts.source(SCRIPT))
-            again = self.send([batch[i] for i in cold])
-            for i, reply in zip(cold, again, strict=True):
-                replies[i] = reply
-        for reply in replies:
-            if isinstance(reply, Exception):
+        """The batch's script calls, pipelined: one round trip per Redis (per primary).
+
+        A call that met a cold script cache (``SCRIPT FLUSH``, a failover) or a slot
+        that moved is sent again alone through the client, which loads the script
+        and follows the redirection; safe because the script is idempotent.
+        """
+        moment = current_time()
+        replies: list[Any] = [None] * len(batch)
+        for client, indexes in self.routes(batch):
+            pipe = client.pipeline(transaction=False)
+            for index in indexes:
+                write = batch[index]
+                pipe.evalsha(scripts.sha(SCRIPT), 1, write.key, *write.args(moment))
+            for index, reply in zip(indexes, pipe.execute(raise_on_error=False), strict=True):
+                replies[index] = reply
+        for index, reply in enumerate(replies):
+            if isinstance(reply, NoScriptError | MovedError | AskError):
+                write = batch[index]
+                replies[index] = scripts.run(
+                    self.client, SCRIPT, [write.key], write.args(current_time())
+                )
+            elif isinstance(reply, Exception):
                 raise reply
         return replies
 

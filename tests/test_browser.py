@@ -165,6 +165,8 @@ def test_staff_sees_a_lockout_resets_it_and_it_is_gone(
             assert int(top[2]) >= 1, top
             assert browser.find_element(By.ID, "locked-count").text == "0"  # reset above
             screenshot(browser, "admin-attack-overview")
+            browser.execute_script("document.getElementById('last-day').scrollIntoView()")
+            screenshot(browser, "admin-attack-overview-day")
     finally:
         store.flushdb()
         store.close()

@@ -154,7 +154,7 @@ def test_the_read_is_bounded_and_says_what_it_did_not_reach(redis_db):
 
 @pytest.mark.single_node  # counts the commands sent through the cache's pool
 def test_a_full_trail_costs_bounded_xrevrange_calls(redis_db):
-    """100 calls of 1,000 at most, whatever the trail holds: the page stays cheap."""
+    """100 calls of 1,000 entries at most, whatever the trail holds: the page stays cheap."""
     add(redis_db, [(timedelta(milliseconds=i * 10), "login", login("a")) for i in range(3500)])
     TALLY.reset()
 
