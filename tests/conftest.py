@@ -73,10 +73,15 @@ def axes_redis_at(backend: str, url: str, **extra: Any) -> Iterator[Any]:
         yield client
         # A fresh connection for the cleanup: fakeredis' server drops a connection
         # after an error reply (MEMORY USAGE, which it lacks), leaving it stale.
-        if hasattr(client, "connection_pool"):  # a RedisCluster has one per node
+        pooled = hasattr(client, "connection_pool")  # a RedisCluster has one per node
+        if pooled:
             client.connection_pool.disconnect()
         client.flushdb()
         caches["axes"].close()
+        # Django's RedisCache leaves its pool's sockets open when the cache object goes:
+        # closed here, or every test leaves a connection (a server thread on fakeredis).
+        if pooled:
+            client.connection_pool.disconnect()
 
 
 @pytest.fixture(scope="session")
