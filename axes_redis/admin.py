@@ -358,16 +358,19 @@ class TrackedClientsAdmin(RedisPageAdmin):
         return TemplateResponse(request, "admin/axes_redis/confirm_reset.html", context)
 
 
-class LoginTrailAdmin(RedisPageAdmin):
-    """The login trail, newest first, paged by stream ID."""
+class ReadOnlyPageAdmin(RedisPageAdmin):
+    """A page that only reads Redis: one GET view, no change permission for anyone."""
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """The trail is read-only for everyone."""
         return False
 
     def get_urls(self) -> list[URLPattern]:
         view = require_GET(self.changelist_view)
         return [path("", self.wrap(view), name=self.url_name("changelist"))]
+
+
+class LoginTrailAdmin(ReadOnlyPageAdmin):
+    """The login trail, newest first, paged by stream ID."""
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         self.require_view(request)
@@ -429,17 +432,9 @@ class LoginTrailAdmin(RedisPageAdmin):
         return TemplateResponse(request, "admin/axes_redis/login_trail.html", context)
 
 
-class AttackOverviewAdmin(RedisPageAdmin):
-    """Am I under attack? Charts and top lists of the login trail, read-only; the
-    content is :mod:`axes_redis.overview_page`'s."""
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """The overview is read-only for everyone."""
-        return False
-
-    def get_urls(self) -> list[URLPattern]:
-        view = require_GET(self.changelist_view)
-        return [path("", self.wrap(view), name=self.url_name("changelist"))]
+class AttackOverviewAdmin(ReadOnlyPageAdmin):
+    """Am I under attack? Charts and top lists of the login trail; the content is
+    :mod:`axes_redis.overview_page`'s."""
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         self.require_view(request)
