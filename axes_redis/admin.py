@@ -1,10 +1,8 @@
-"""Database-free admin pages: tracked clients (with resets) and the login trail.
+"""Database-free admin pages: tracked clients (with resets), the login trail, the overview.
 
-Nothing here is a model. Each page is a ``ModelAdmin`` registered for a
-placeholder class with a hand-built ``_meta`` (the approach django-constance
-takes), which is what the admin index, the sidebar and the breadcrumbs need to
-list it under the "Axes (Redis)" heading; its views read Redis only, through
-:mod:`axes_redis.clients` and :mod:`axes_redis.trail`, and reset through
+Nothing here is a model: each page is a ``ModelAdmin`` registered for a
+placeholder class (:mod:`axes_redis.admin_pages`). Its views read Redis only,
+through :mod:`axes_redis.clients` and :mod:`axes_redis.trail`, and reset through
 :class:`axes_redis.handler.AxesRedisHandler`, so a reset here means what
 ``axes_reset*`` and ``axes_redis reset`` mean.
 
@@ -15,25 +13,32 @@ module; a custom ``AdminSite`` gets them with :func:`register`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
-from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 from redis.exceptions import RedisError
 
 from axes_redis import clients, keys, overview_page, trail
+from axes_redis.admin_pages import (
+    AttackOverview,
+    LoginTrail,
+    ReadOnlyPageAdmin,
+    RedisPageAdmin,
+    TrackedClients,
+    bad_request,
+    history,
+)
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
 from axes_redis.handler import AxesRedisHandler
-from axes_redis.permissions import APP_LABEL, RESET, VIEW, perm
+from axes_redis.paging import MAX_PAGE
+from axes_redis.selector import Selector
 from axes_redis.store import AttemptStore
 
 log = logging.getLogger("axes_redis")
@@ -41,128 +46,8 @@ log = logging.getLogger("axes_redis")
 PAGE_SIZE = 50
 """Rows per page: one page is a few SCAN calls and one pipelined read."""
 
-MAX_HISTORY = 50
-"""Cursors of earlier pages kept in the URL for "previous"; older ones fall off."""
-
-SEARCH_FIELDS = (("username", "username"), ("ip_address", "ip"))
-"""Search terms: (lockout parameter, query string field)."""
-
-MAX_SELECTED = clients.MAX_PAGE
+MAX_SELECTED = MAX_PAGE
 """Keys one "reset selected" may name: at most a page's worth."""
-
-
-def _meta(model_name: str, verbose_name: str) -> Any:
-    """The attributes of ``Model._meta`` that the admin's index, sidebar and URLs read."""
-
-    class Meta:
-        app_label = APP_LABEL
-        object_name = model_name.title().replace(" ", "")
-        concrete_model = None
-        abstract = False
-        swapped = False
-        is_composite_pk = False
-
-        def __init__(self) -> None:
-            self.model_name = model_name.replace(" ", "")
-            self.verbose_name = verbose_name
-            self.verbose_name_plural = verbose_name
-
-        @property
-        def app_config(self) -> Any:
-            return apps.get_app_config(self.app_label)
-
-        @property
-        def label(self) -> str:
-            return f"{self.app_label}.{self.object_name}"
-
-        @property
-        def label_lower(self) -> str:
-            return f"{self.app_label}.{self.model_name}"
-
-    return Meta()
-
-
-class TrackedClients:
-    """Placeholder for the admin registry: no table, no rows."""
-
-    _meta = _meta("trackedclient", "Tracked clients")
-
-
-class LoginTrail:
-    """Placeholder for the admin registry: no table, no rows."""
-
-    _meta = _meta("logintrail", "Login trail")
-
-
-class AttackOverview:
-    """Placeholder for the admin registry: no table, no rows."""
-
-    _meta = _meta("attackoverview", "Attack overview")
-
-
-class RedisPageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Permissions and URL plumbing shared by both pages; subclasses add the views."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        user: Any = request.user
-        return bool(user.has_perm(perm(VIEW)) or user.has_perm(perm(RESET)))
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """Change means reset here: the admin index then shows the page as editable."""
-        user: Any = request.user
-        return bool(user.has_perm(perm(RESET)))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def url_name(self, view: str) -> str:
-        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
-
-    def url(self, view: str, query: dict[str, Any] | None = None) -> str:
-        found = reverse(f"{self.admin_site.name}:{self.url_name(view)}")
-        return f"{found}?{urlencode(query, doseq=True)}" if query else found
-
-    def wrap(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        """Staff only (others go to the admin login), CSRF-protected, never cached."""
-        return self.admin_site.admin_view(view)
-
-    def context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
-        """The admin's own context; ``current_app`` makes ``{% url 'admin:…' %}`` this site's."""
-        request.current_app = self.admin_site.name
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "title": self.opts.verbose_name,
-            "has_view_permission": True,
-            "can_reset": self.has_change_permission(request),
-            **extra,
-        }
-
-    def require_view(self, request: HttpRequest) -> None:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-
-
-def bad_request(message: str) -> HttpResponse:
-    """A 400 as plain text, with a fixed message.
-
-    The message never quotes the request: Django's ``HttpResponseBadRequest``
-    is ``text/html``, so an echoed ``?cursor=<svg onload=…>`` would run as
-    script in the admin's origin (reflected XSS).
-    """
-    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-
-
-def history(request: HttpRequest) -> list[str]:
-    """Cursors of the pages before this one, from the URL, bounded."""
-    return [value for value in request.GET.getlist("prev") if value][-MAX_HISTORY:]
 
 
 def parse_scan_cursor(text: str) -> int:
@@ -185,9 +70,11 @@ class TrackedClientsAdmin(RedisPageAdmin):
         ]
 
     @staticmethod
-    def search_terms(source: Any) -> dict[str, str]:
+    def search_terms(source: Any) -> Selector:
         """The exact search (``username``, ``ip``) of a GET or POST, blanks dropped."""
-        return {name: source.get(field) for name, field in SEARCH_FIELDS if source.get(field)}
+        return Selector(
+            username=source.get("username") or None, ip_address=source.get("ip") or None
+        )
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         self.require_view(request)
@@ -206,33 +93,30 @@ class TrackedClientsAdmin(RedisPageAdmin):
         rows: list[clients.TrackedClient] = []
         next_cursor = 0
         error = ""
-        client = get_client()
+        redis = get_client()
         prefix = axes_redis_settings.key_prefix
         try:
             if search:
                 # Straight to the computed keys: no scan of the keyspace.
                 rows = clients.find(
-                    client,
+                    redis,
                     prefix,
-                    username=search.get("username"),
-                    ip_address=search.get("ip_address"),
+                    username=search.username,
+                    ip_address=search.ip_address,
                     combinations=False,
                 )
                 if locked_only:
                     rows = [row for row in rows if row.locked]
             else:
                 next_cursor, rows = clients.page(
-                    client, prefix, cursor, count=PAGE_SIZE, locked_only=locked_only
+                    redis, prefix, cursor, count=PAGE_SIZE, locked_only=locked_only
                 )
         except RedisError as exc:
             error = f"Redis did not answer: {type(exc).__name__}: {exc}"
         base = {"locked": "1"} if locked_only else {}
         terms = {
             name: value
-            for name, value in (
-                ("username", search.get("username")),
-                ("ip", search.get("ip_address")),
-            )
+            for name, value in (("username", search.username), ("ip", search.ip_address))
             if value
         }
         context = self.context(
@@ -240,8 +124,8 @@ class TrackedClientsAdmin(RedisPageAdmin):
             rows=rows,
             error=error,
             search=search,
-            username=search.get("username", ""),
-            ip=search.get("ip_address", ""),
+            username=search.username or "",
+            ip=search.ip_address or "",
             locked_only=locked_only,
             next_url=(
                 self.url("changelist", {**base, "cursor": next_cursor, "prev": [*previous, cursor]})
@@ -315,14 +199,14 @@ class TrackedClientsAdmin(RedisPageAdmin):
                 found = clients.find(
                     get_client(),
                     prefix,
-                    username=search.get("username"),
-                    ip_address=search.get("ip_address"),
+                    username=search.username,
+                    ip_address=search.ip_address,
                 )
                 return self.confirm(request, back, action, found, search=search)
             count = AxesRedisHandler().reset_attempts(
-                username=search.get("username"), ip_address=search.get("ip_address")
+                username=search.username, ip_address=search.ip_address
             )
-            what = ", ".join(f"{name}={value!r}" for name, value in search.items())
+            what = search.describe()
         else:
             return bad_request("Unknown reset action.")
         log.info(
@@ -342,7 +226,7 @@ class TrackedClientsAdmin(RedisPageAdmin):
         found: list[clients.TrackedClient],
         *,
         keys_: list[str] | None = None,
-        search: dict[str, str] | None = None,
+        search: Selector | None = None,
     ) -> HttpResponse:
         context = self.context(
             request,
@@ -350,23 +234,12 @@ class TrackedClientsAdmin(RedisPageAdmin):
             action=action,
             rows=found,
             keys=keys_ or [],
-            username=(search or {}).get("username", ""),
-            ip=(search or {}).get("ip_address", ""),
+            username=(search and search.username) or "",
+            ip=(search and search.ip_address) or "",
             back=back,
             reset_url=self.url("reset"),
         )
         return TemplateResponse(request, "admin/axes_redis/confirm_reset.html", context)
-
-
-class ReadOnlyPageAdmin(RedisPageAdmin):
-    """A page that only reads Redis: one GET view, no change permission for anyone."""
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_urls(self) -> list[URLPattern]:
-        view = require_GET(self.changelist_view)
-        return [path("", self.wrap(view), name=self.url_name("changelist"))]
 
 
 class LoginTrailAdmin(ReadOnlyPageAdmin):

@@ -1,4 +1,4 @@
-"""Read tracked clients for operators (admin page, ``axes_redis`` command).
+"""The operator's read model of tracked clients (admin page, ``axes_redis`` command).
 
 Never used on the login path: everything here is for people looking at Redis.
 Three ways in, each bounded:
@@ -6,50 +6,35 @@ Three ways in, each bounded:
 * :func:`page` walks the tracked clients with ``SCAN``; the caller carries the
   cursor from one page to the next, so a page costs a few ``SCAN`` calls and one
   pipelined ``HGETALL`` + ``PTTL`` round trip however many clients exist.
-* :func:`find` is the exact search by username and/or IP address. The
-  single-parameter keys (and the username+IP key) are computed and read
-  directly; combinations that also hold other parameters (``username`` with
-  ``user_agent``, say) can only be found by a targeted ``SCAN`` of the whole
-  keyspace with :func:`axes_redis.keys.parameter_pattern`, which ``find`` does
-  unless asked not to (``combinations=False``).
-* :func:`stats` scans everything once: counts, lockouts, parameter sets, a
-  sampled memory estimate and the script cache status.
+* :func:`find` is the exact search by username and/or IP address (a
+  :class:`~axes_redis.selector.Selector`). The single-parameter keys (and the
+  username+IP key) are computed and read directly; combinations that also hold
+  other parameters (``username`` with ``user_agent``, say) can only be found by a
+  targeted ``SCAN`` of the whole keyspace with
+  :func:`axes_redis.keys.parameter_pattern`, which ``find`` does unless asked not
+  to (``combinations=False``).
+* :func:`fetch` reads keys already known (the admin's selected rows).
 
-Responses may be bytes (our clients do not ``decode_responses``) or text, and a
-key may expire or be reset between ``SCAN`` and the read: such keys are
-skipped, never reported half-read.
+Counting everything is :mod:`axes_redis.stats`' job. Responses may be bytes (our
+clients do not ``decode_responses``) or text, and a key may expire or be reset
+between ``SCAN`` and the read: such keys are skipped, never reported half-read.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from itertools import islice
 from typing import Any
 
-from redis.cluster import RedisCluster
-from redis.exceptions import ResponseError
-
-from axes_redis import keys, scripts
-from axes_redis.store import AttemptStore
-
-MAX_PAGE = 500
-"""Largest ``count`` :func:`page` accepts; bigger requests are capped."""
+from axes_redis import keys, scan
+from axes_redis.connection import RedisClient
+from axes_redis.paging import page_size
+from axes_redis.replies import decode_text, from_unix_ms, to_int
+from axes_redis.selector import Selector
 
 MAX_SCANS_PER_PAGE = 32
 """``SCAN`` calls one page may make before it returns what it has (maybe nothing)."""
-
-READ_BATCH = 500
-"""Keys per pipelined read when :func:`stats` walks every client."""
-
-DEFAULT_MEMORY_SAMPLE = 200
-"""Keys whose ``MEMORY USAGE`` :func:`stats` asks for; the total is extrapolated."""
-
-_NODE_SHIFT = 64
-"""Cluster cursors: node index above the 64 bits of that node's own SCAN cursor."""
 
 _METADATA = ("username", "ip_address", "user_agent", "path_info")
 
@@ -76,28 +61,6 @@ def duration(milliseconds: int, *, short: bool = False) -> str:
     return " ".join(f"{count} {unit[0]}{'' if count == 1 else 's'}" for unit, count in counts)
 
 
-def decode_text(value: bytes | str | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return str(value)
-
-
-def _int(value: bytes | str | None) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except ValueError:
-        return None
-
-
-def from_unix_ms(value: bytes | str | None) -> datetime | None:
-    milliseconds = _int(value)
-    if milliseconds is None:
-        return None
-    return datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)
-
-
 @dataclass(frozen=True)
 class TrackedClient:
     """One lockout parameter set as Redis holds it, read at ``fetched_at``."""
@@ -118,6 +81,8 @@ class TrackedClient:
     ttl_ms: int | None
     """Milliseconds until Redis forgets the client; ``None`` when the key has no TTL."""
     fetched_at: datetime = field(compare=False)
+    fields: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Every field of the hash as read, for ``axes_redis inspect``."""
 
     @property
     def locked(self) -> bool:
@@ -180,7 +145,7 @@ def _build(
     if not isinstance(pttl, int) or pttl == -2:
         return None
     values = {decode_text(name): value for name, value in fields.items()}
-    failures = _int(values.get("failures"))
+    failures = to_int(values.get("failures"))
     if failures is None:
         return None
     metadata = {name: decode_text(values.get(name)) or None for name in _METADATA}
@@ -195,7 +160,7 @@ def _build(
         kind=parsed.kind,
         parameters=parsed.parameters,
         failures=failures,
-        limit=_int(values.get("limit")),
+        limit=to_int(values.get("limit")),
         first=from_unix_ms(values.get("first")),
         last=from_unix_ms(values.get("last")),
         username=metadata["username"],
@@ -204,10 +169,13 @@ def _build(
         path_info=metadata["path_info"],
         ttl_ms=None if pttl < 0 else pttl,
         fetched_at=now,
+        fields={str(name): decode_text(value) or "" for name, value in values.items()},
     )
 
 
-def fetch(client: Any, prefix: str, client_keys: Iterable[bytes | str]) -> list[TrackedClient]:
+def fetch(
+    redis: RedisClient, prefix: str, client_keys: Iterable[bytes | str]
+) -> list[TrackedClient]:
     """Read the given client keys in one pipelined round trip, in order.
 
     Keys that are not tracked-client hashes of our schema, that no longer exist,
@@ -224,7 +192,7 @@ def fetch(client: Any, prefix: str, client_keys: Iterable[bytes | str]) -> list[
         wanted.append((key, parsed))
     if not wanted:
         return []
-    pipe = client.pipeline(transaction=False)
+    pipe = redis.pipeline(transaction=False)
     for key, _ in wanted:
         pipe.hgetall(key)
         pipe.pttl(key)
@@ -238,32 +206,8 @@ def fetch(client: Any, prefix: str, client_keys: Iterable[bytes | str]) -> list[
     return found
 
 
-def _scan_step(client: Any, cursor: int, match: str, count: int) -> tuple[int, list[Any]]:
-    """One ``SCAN`` call. On Redis Cluster the cursor also says which primary is next.
-
-    A cluster cursor is ``node_index << 64 | node_cursor`` over the primaries
-    sorted by name, so the caller still carries one integer and 0 still means done.
-    """
-    if not isinstance(client, RedisCluster):
-        next_cursor, batch = client.scan(cursor=cursor, match=match, count=count)
-        return int(next_cursor), list(batch)
-    cluster: Any = client  # redis-py's cluster API is untyped
-    nodes = sorted(cluster.get_primaries(), key=lambda node: node.name)
-    index, node_cursor = divmod(cursor, 1 << _NODE_SHIFT)
-    if index >= len(nodes):
-        return 0, []
-    node = nodes[index]
-    cursors, batch = cluster.scan(cursor=node_cursor, match=match, count=count, target_nodes=node)
-    node_cursor = int(cursors[node.name])
-    if node_cursor == 0:
-        index += 1
-    if index >= len(nodes):
-        return 0, list(batch)
-    return (index << _NODE_SHIFT) | node_cursor, list(batch)
-
-
 def page(
-    client: Any,
+    redis: RedisClient,
     prefix: str,
     cursor: int = 0,
     count: int = 50,
@@ -272,14 +216,14 @@ def page(
     """One page of tracked clients from ``cursor`` (0: the start); returns the next cursor.
 
     The next cursor is 0 when the walk is complete. ``count`` (capped at
-    :data:`MAX_PAGE`) is a target, not an exact size: ``SCAN`` answers in whole
+    :data:`~axes_redis.paging.MAX_PAGE`) is a target, not an exact size: ``SCAN`` answers in whole
     hash buckets, so a page may hold a few more clients, and it may hold fewer
     (even none, with a non-zero cursor) when :data:`MAX_SCANS_PER_PAGE` calls
     found too few matches, as in a keyspace mostly made of other keys. The usual
     ``SCAN`` guarantee holds across pages: every client that exists for the whole
     walk is seen; one written or rehashed meanwhile may be seen twice or not at all.
     """
-    count = max(1, min(int(count), MAX_PAGE))
+    count = page_size(count)
     match = keys.clients_pattern(prefix)
     found: list[TrackedClient] = []
     seen: set[str] = set()
@@ -287,7 +231,7 @@ def page(
     while True:
         pending: list[Any] = []
         while len(pending) < count - len(found) and calls < MAX_SCANS_PER_PAGE:
-            cursor, batch = _scan_step(client, cursor, match, count - len(found) - len(pending))
+            cursor, batch = scan.step(redis, cursor, match, count - len(found) - len(pending))
             calls += 1
             pending.extend(batch)
             if cursor == 0:
@@ -295,14 +239,14 @@ def page(
         fresh = [key for key in dict.fromkeys(map(keys.key_text, pending)) if key not in seen]
         seen.update(fresh)
         found.extend(
-            tracked for tracked in fetch(client, prefix, fresh) if tracked.locked or not locked_only
+            tracked for tracked in fetch(redis, prefix, fresh) if tracked.locked or not locked_only
         )
         if len(found) >= count or cursor == 0 or calls >= MAX_SCANS_PER_PAGE:
             return cursor, found
 
 
 def find(
-    client: Any,
+    redis: RedisClient,
     prefix: str,
     username: str | None = None,
     ip_address: str | None = None,
@@ -319,174 +263,18 @@ def find(
     are computed and read directly. Sets that combine the value with other
     parameters (a user agent) cannot be computed: with ``combinations`` (the
     default) they are found by a ``SCAN`` of the whole keyspace matching
-    :func:`axes_redis.keys.parameter_pattern`, which costs one ``SCAN`` per
-    thousand keys in the database. ``combinations=False`` reads the direct keys only.
+    :func:`axes_redis.keys.parameter_pattern`, one ``SCAN`` call per
+    :data:`axes_redis.scan.SCAN_COUNT` keys in the database. ``combinations=False``
+    reads the direct keys only.
     """
-    given = {
-        name: value
-        for name, value in (("ip_address", ip_address), ("username", username))
-        if value is not None
-    }
-    if not given:
+    selector = Selector(username=username, ip_address=ip_address)
+    if not selector:
         raise ValueError("find() needs a username or an IP address")
-    candidates = dict.fromkeys(
-        keys.client_key(prefix, {name: value}) for name, value in given.items()
-    )
-    if len(given) > 1:
-        candidates[keys.client_key(prefix, given)] = None
+    candidates = dict.fromkeys(selector.direct_keys(prefix))
     if combinations:
-        store = AttemptStore(client, prefix)
-        for name, value in given.items():
-            for key in store.scan(keys.parameter_pattern(prefix, name, value)):
+        for pattern in selector.patterns(prefix):
+            for key in scan.keys_matching(redis, pattern):
                 parsed = keys.parse_key(prefix, key)
-                if parsed and parsed.kind == keys.KIND_CLIENT and keys.names_client(parsed, given):
+                if parsed and parsed.kind == keys.KIND_CLIENT and selector.names(parsed):
                     candidates[key] = None
-    return sorted(fetch(client, prefix, candidates), key=lambda tracked: tracked.key)
-
-
-@dataclass(frozen=True)
-class ScriptStatus:
-    name: str
-    sha1: str
-    loaded: bool
-    """``SCRIPT EXISTS``: in the server's script cache (on every primary of a cluster)."""
-
-
-@dataclass(frozen=True)
-class Stats:
-    tracked: int
-    """Tracked clients (client hashes) found by a full ``SCAN``."""
-    locked: int
-    by_parameters: dict[str, int]
-    """Tracked clients per lockout parameter set, e.g. ``ip_address+username``."""
-    keys: int
-    """Every key of our schema under the prefix (tracked clients included)."""
-    memory_sampled_keys: int
-    memory_sampled_bytes: int | None
-    """``MEMORY USAGE`` summed over the sampled keys; ``None`` if the server lacks it."""
-    scripts: list[ScriptStatus]
-    trail_entries: int
-    """Entries in the login trail stream (``XLEN``)."""
-    trail_bytes: int | None
-    """``MEMORY USAGE`` of the trail stream; ``None`` if the server lacks it."""
-
-    @property
-    def memory_estimated_bytes(self) -> int | None:
-        """The sample's average times :attr:`keys`: an estimate unless every key was sampled."""
-        if self.memory_sampled_bytes is None:
-            return None
-        if not self.memory_sampled_keys:
-            return 0
-        return round(self.memory_sampled_bytes * self.keys / self.memory_sampled_keys)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "tracked": self.tracked,
-            "locked": self.locked,
-            "by_parameters": self.by_parameters,
-            "keys": self.keys,
-            "memory_sampled_keys": self.memory_sampled_keys,
-            "memory_sampled_bytes": self.memory_sampled_bytes,
-            "memory_estimated_bytes": self.memory_estimated_bytes,
-            "scripts": [{"name": s.name, "sha1": s.sha1, "loaded": s.loaded} for s in self.scripts],
-            "trail_entries": self.trail_entries,
-            "trail_bytes": self.trail_bytes,
-        }
-
-
-def script_names() -> list[str]:
-    """The shipped ``lua/*.lua`` scripts, by name."""
-    folder = scripts.folder()
-    return sorted(
-        entry.name[: -len(".lua")] for entry in folder.iterdir() if entry.name.endswith(".lua")
-    )
-
-
-def script_status(client: Any) -> list[ScriptStatus]:
-    """SHA1 of every shipped script and whether the server's cache holds it (one call)."""
-    names = script_names()
-    shas = [hashlib.sha1(scripts.source(name)).hexdigest() for name in names]
-    loaded = client.script_exists(*shas) if shas else []
-    return [
-        ScriptStatus(name=name, sha1=sha, loaded=bool(present))
-        for name, sha, present in zip(names, shas, loaded, strict=True)
-    ]
-
-
-def _batched(items: Iterable[str], size: int) -> Iterable[list[str]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
-def _memory(client: Any, sample: Sequence[str]) -> int | None:
-    """Sum of ``MEMORY USAGE`` over ``sample``; ``None`` if the server refuses the command.
-
-    The first key is asked alone: a server without ``MEMORY`` (renamed away, or a
-    Redis-compatible one) answers with an error, and some of those then drop the
-    connection, which must not take a pipeline of replies with it.
-    """
-    if not sample:
-        return 0
-    try:
-        first = client.memory_usage(sample[0], samples=0)
-    except ResponseError:
-        return None
-    pipe = client.pipeline(transaction=False)
-    for key in sample[1:]:
-        pipe.memory_usage(key, samples=0)
-    replies = [first, *pipe.execute(raise_on_error=False)] if len(sample) > 1 else [first]
-    return sum(int(reply) for reply in replies if isinstance(reply, int))
-
-
-def stats(client: Any, prefix: str, sample: int = DEFAULT_MEMORY_SAMPLE) -> Stats:
-    """Counts over every key of ours: one full ``SCAN`` plus one read per 500 clients.
-
-    Memory is sampled: ``MEMORY USAGE`` of the first ``sample`` keys of ours that
-    the scan meets, extrapolated to all of them (exact when ``sample`` covers them).
-    """
-    tracked = locked = ours = 0
-    by_parameters: Counter[str] = Counter()
-    memory_sample: list[str] = []
-    found = AttemptStore(client, prefix).scan(keys.prefix_pattern(prefix))
-    for batch in _batched(found, READ_BATCH):
-        client_keys: list[tuple[str, keys.ParsedKey]] = []
-        for key in batch:
-            parsed = keys.parse_key(prefix, key)
-            if parsed is None:
-                continue
-            ours += 1
-            if len(memory_sample) < sample:
-                memory_sample.append(key)
-            if parsed.kind == keys.KIND_CLIENT:
-                client_keys.append((key, parsed))
-        if not client_keys:
-            continue
-        pipe = client.pipeline(transaction=False)
-        for key, _ in client_keys:
-            pipe.hmget(key, ["failures", "limit"])
-        replies = pipe.execute(raise_on_error=False)
-        for (_, parsed), reply in zip(client_keys, replies, strict=True):
-            if isinstance(reply, Exception):
-                continue
-            failures, limit = (_int(value) for value in reply)
-            if failures is None:
-                continue
-            tracked += 1
-            by_parameters["+".join(sorted(parsed.encoded))] += 1
-            if limit is not None and failures >= limit:
-                locked += 1
-    script_cache = script_status(client)
-    trail_key = keys.trail_key(prefix)
-    trail_entries = int(client.xlen(trail_key))
-    return Stats(
-        tracked=tracked,
-        locked=locked,
-        by_parameters=dict(sorted(by_parameters.items())),
-        keys=ours,
-        memory_sampled_keys=len(memory_sample),
-        memory_sampled_bytes=_memory(client, memory_sample),
-        scripts=script_cache,
-        trail_entries=trail_entries,
-        trail_bytes=_memory(client, [trail_key]) if trail_entries else 0,
-    )
+    return sorted(fetch(redis, prefix, candidates), key=lambda tracked: tracked.key)

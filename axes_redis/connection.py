@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.core.cache import caches
@@ -12,11 +12,15 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 from django.utils.module_loading import import_string
+from redis import Redis
 from redis.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from axes_redis.conf import axes_redis_settings
+
+RedisClient: TypeAlias = Redis | RedisCluster
+"""The redis-py object we talk to: one server (direct, Sentinel) or a Redis Cluster."""
 
 _DJANGO_REDIS_ONLY = frozenset(
     {
@@ -67,13 +71,13 @@ def uppercase_options(alias: str) -> dict[str, str]:
     }
 
 
-def describe(client: Any) -> str:
-    """Where ``client`` connects, for one-line error messages (never a password)."""
-    if isinstance(client, RedisCluster):
-        cluster: Any = client  # redis-py's cluster API is untyped
+def describe(redis: RedisClient) -> str:
+    """Where ``redis`` connects, for one-line error messages (never a password)."""
+    if isinstance(redis, RedisCluster):
+        cluster: Any = redis  # redis-py's cluster API is untyped
         node = cluster.get_default_node()
         return f"Redis Cluster at {node.host}:{node.port}"
-    pool = getattr(client, "connection_pool", None)
+    pool = getattr(redis, "connection_pool", None)
     options: dict[str, Any] = getattr(pool, "connection_kwargs", {})
     if options.get("path"):
         return f"Redis at unix://{options['path']}"
@@ -125,8 +129,8 @@ thing, built once. A new cache object (another thread's, or after
 
 def _django_write_client(cache: RedisCache, alias: str) -> Any:
     cache_client = cache._cache
-    client = _django_write_clients.get(cache_client)
-    if client is None:
+    redis = _django_write_clients.get(cache_client)
+    if redis is None:
         refused = uppercase_options(alias)
         if refused:
             # redis-py would raise a TypeError (a 500) at the first command.
@@ -134,8 +138,8 @@ def _django_write_client(cache: RedisCache, alias: str) -> Any:
                 f"CACHES[{alias!r}] is Django's RedisCache with django-redis' uppercase OPTIONS "
                 f"{', '.join(refused)}, which redis-py refuses (see check axes_redis.E010)."
             )
-        client = _django_write_clients[cache_client] = cache_client.get_client(write=True)
-    return client
+        redis = _django_write_clients[cache_client] = cache_client.get_client(write=True)
+    return redis
 
 
 @functools.cache

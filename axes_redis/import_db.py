@@ -32,31 +32,39 @@ pipeline per primary there).
 
 from __future__ import annotations
 
-import functools
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from itertools import islice
+from datetime import datetime
 from typing import Any
 
-from axes.helpers import (
-    get_client_parameters,
-    get_cool_off,
-    get_credentials,
-    get_lockout_parameters,
-)
+from axes.helpers import get_client_parameters, get_credentials, get_lockout_parameters
 from axes.models import AccessAttempt
 from django.db import router
-from django.http import HttpRequest, QueryDict
-from django.utils import timezone
-from django.utils.datastructures import MultiValueDict
 from redis.cluster import RedisCluster
 from redis.exceptions import AskError, MovedError, NoScriptError
 
-from axes_redis import keys, scripts, tiers
+from axes_redis import keys, scripts
 from axes_redis.conf import axes_redis_settings
+from axes_redis.connection import RedisClient
 from axes_redis.handler import AxesRedisHandler, failure_limit
+from axes_redis.import_report import (
+    EXPIRED,
+    NO_USERNAME,
+    PAST_RETENTION,
+    UNUSABLE,
+    WHITELISTED,
+    ImportReport,
+)
+from axes_redis.import_rows import (
+    Row,
+    RowRequest,
+    aware,
+    cooloff_for,
+    current_time,
+    read_rows,
+    unix_ms,
+)
+from axes_redis.paging import batched
 from axes_redis.store import _metadata_args, cooloff_milliseconds
 
 SCRIPT = "import_attempt"
@@ -64,10 +72,7 @@ SCRIPT = "import_attempt"
 
 DEFAULT_BATCH_SIZE = 500
 """Script calls per pipelined round trip: each call touches one small hash, so a
-batch keeps Redis busy for about a millisecond, and 100,000 keys take 200 trips."""
-
-ROW_CHUNK = 2000
-"""Rows fetched per database round trip (``QuerySet.iterator(chunk_size=...)``)."""
+batch keeps Redis busy only briefly and a large table takes few trips."""
 
 TTL_TOLERANCE_MS = 1000
 """A TTL less than this much longer than the stored one is the same cool-off: the
@@ -76,47 +81,8 @@ clock moves between two runs, and ``Retry-After`` is in whole seconds anyway."""
 MAX_PROBLEMS = 5
 """Unusable rows described by primary key and reason in the report; the rest counted."""
 
-EXPIRED = "expired"
-PAST_RETENTION = "past retention"
-WHITELISTED = "whitelisted"
-NO_USERNAME = "no username"
-UNUSABLE = "unusable"
-REASONS = {
-    EXPIRED: "cool-off over",
-    PAST_RETENTION: "no cool-off, below the limit, older than AXES_REDIS_RETENTION",
-    WHITELISTED: "whitelisted under the current settings",
-    NO_USERNAME: "no username, and the username is the only lockout parameter",
-    UNUSABLE: "no failures, or lockout parameters that cannot be computed",
-}
-"""Why a row was skipped, in report order."""
-
-_FIELDS = (
-    "pk",
-    "username",
-    "ip_address",
-    "user_agent",
-    "path_info",
-    "http_accept",
-    "failures_since_start",
-    "attempt_time",
-)
-
 CREATED, RAISED = 1, 2
 """``import_attempt.lua``'s answers besides 0 (left as it was)."""
-
-
-@dataclass(frozen=True)
-class Row:
-    """The columns of one ``AccessAttempt`` that the handler's keys and metadata need."""
-
-    pk: Any
-    username: str | None
-    ip_address: str | None
-    user_agent: str
-    path_info: str
-    http_accept: str
-    failures: int
-    attempt_time: datetime
 
 
 @dataclass
@@ -153,166 +119,12 @@ class Write:
         return [*self.counts, ttl, *self.rest]
 
 
-@dataclass
-class ImportReport:
-    """What ``import-db`` read, what it carried over and what it skipped."""
-
-    database: str
-    dry_run: bool
-    batch_size: int
-    rows: int = 0
-    imported_rows: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    keys: int = 0
-    by_parameters: Counter[str] = field(default_factory=Counter)
-    locked: int = 0
-    """Keys whose imported count reaches their limit: lockouts carried over."""
-    persistent: int = 0
-    """Keys written without a TTL (no cool-off: locked until reset)."""
-    created: int = 0
-    raised: int = 0
-    unchanged: int = 0
-    batches: int = 0
-    """Pipelined round trips of script calls (the batches a dry run would send)."""
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def skipped_rows(self) -> int:
-        return sum(self.skipped.values())
-
-    def lines(self) -> list[str]:
-        """The report as the command prints it."""
-        verb = "would be" if self.dry_run else "were"
-        found = [
-            f"Read {self.rows} AccessAttempt row(s) from the database {self.database!r}.",
-            f"Imported: {self.imported_rows} row(s) -> {self.keys} Redis key(s) "
-            f"({self.locked} locked out, {self.persistent} without a cool-off).",
-        ]
-        width = max(len(name) for name in self.by_parameters) if self.by_parameters else 0
-        for name, count in sorted(self.by_parameters.items()):
-            found.append(f"  {name.ljust(width)}  {count}")
-        found.append(f"Skipped:  {self.skipped_rows} row(s).")
-        for reason, why in REASONS.items():
-            if self.skipped[reason]:
-                found.append(f"  {reason}: {self.skipped[reason]} ({why})")
-        found.extend(f"  {problem}" for problem in self.problems)
-        hidden = self.skipped[UNUSABLE] - len(self.problems)
-        if hidden > 0 and self.problems:
-            found.append(f"  ... and {hidden} more unusable row(s)")
-        if self.dry_run:
-            found.append(
-                f"Dry run: nothing written; {self.keys} key(s) {verb} merged in "
-                f"{self.batches} batch(es) of at most {self.batch_size} script calls."
-            )
-        else:
-            found.append(
-                f"Redis: {self.created} key(s) created, {self.raised} updated, "
-                f"{self.unchanged} unchanged (already as many failures and as long a "
-                f"cool-off), in {self.batches} batch(es) of at most {self.batch_size} "
-                "script calls."
-            )
-        return found
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "database": self.database,
-            "dry_run": self.dry_run,
-            "rows": self.rows,
-            "imported_rows": self.imported_rows,
-            "skipped": {reason: self.skipped[reason] for reason in REASONS},
-            "keys": self.keys,
-            "by_parameters": dict(sorted(self.by_parameters.items())),
-            "locked": self.locked,
-            "persistent": self.persistent,
-            "created": self.created,
-            "raised": self.raised,
-            "unchanged": self.unchanged,
-            "batches": self.batches,
-            "batch_size": self.batch_size,
-        }
-
-
-@functools.cache
-def _no_data() -> QueryDict:
-    """One empty, immutable ``QueryDict`` shared by every rebuilt request (made on first
-    use: it reads ``DEFAULT_CHARSET``, which must not happen at import)."""
-    return QueryDict()
-
-
-class RowRequest(HttpRequest):
-    """A request as django-axes' middleware would have left it for the failure in a row.
-
-    Callables (``AXES_LOCKOUT_PARAMETERS``, ``AXES_COOLOFF_TIME``,
-    ``AXES_FAILURE_LIMIT``, ``AXES_WHITELIST_CALLABLE``) take a request: this one
-    carries what the row knows (IP, user agent, path, attempt time, count), is a
-    POST, as a login is, and has no query, form data or cookies. Like Django's
-    ``WSGIRequest`` it does not call ``HttpRequest.__init__``, whose four fresh
-    ``QueryDict``s per request were a third of an import's time.
-    """
-
-    def __init__(self, row: Row) -> None:
-        # QueryDict() is immutable, which the stubs' overloads cannot tell.
-        self.GET = self.POST = _no_data()  # type: ignore[assignment]
-        self.COOKIES = {}
-        self.FILES = MultiValueDict()
-        self.META = {
-            "REMOTE_ADDR": row.ip_address or "",
-            "HTTP_USER_AGENT": row.user_agent,
-            "HTTP_ACCEPT": row.http_accept,
-            "PATH_INFO": row.path_info,
-            "REQUEST_METHOD": "POST",
-        }
-        self.path = self.path_info = row.path_info
-        self.method = "POST"
-        self.resolver_match = None
-        self.content_type = None
-        self.content_params = None
-        self.axes_ip_address = row.ip_address
-        self.axes_user_agent = row.user_agent
-        self.axes_path_info = row.path_info
-        self.axes_http_accept = row.http_accept
-        self.axes_attempt_time = row.attempt_time
-        self.axes_failures_since_start = row.failures
-        self.axes_locked_out = False
-        self.axes_updated = True
-
-
-def cooloff_for(failures: int, request: HttpRequest) -> timedelta | None:
-    """The cool-off ``record_failure.lua`` gives a client at ``failures``: the tier
-    reached, else ``AXES_COOLOFF_TIME`` (``None``: no cool-off)."""
-    tier = tiers.in_force(tiers.configured(), failures)
-    return tier.cooloff if tier is not None else get_cool_off(request)
-
-
-def aware(moment: datetime) -> datetime:
-    """A time comparable with any other, whatever ``USE_TZ`` says: with ``USE_TZ =
-    False`` Django hands out naive times in ``TIME_ZONE``, ``attempt_time`` included."""
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-
-
-def current_time() -> datetime:
-    """Now, as :func:`aware` makes every time."""
-    return aware(timezone.now())
-
-
-def unix_ms(moment: datetime) -> int:
-    return int(aware(moment).timestamp() * 1000)
-
-
-def read_rows(using: str) -> Iterator[Row]:
-    """Every ``AccessAttempt`` row, in chunks of :data:`ROW_CHUNK`, without model instances."""
-    found = AccessAttempt.objects.using(using).order_by().values_list(*_FIELDS)
-    for values in found.iterator(chunk_size=ROW_CHUNK):
-        pk, username, ip, agent, path, accept, failures, moment = values
-        yield Row(pk, username, ip, agent or "", path or "", accept or "", failures, moment)
-
-
 class Importer:
     """One run: rows in, keys assembled, then merged into Redis batch by batch."""
 
     def __init__(
         self,
-        client: Any,
+        redis: RedisClient,
         prefix: str,
         *,
         using: str | None = None,
@@ -322,7 +134,7 @@ class Importer:
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        self.client = client
+        self.redis = redis
         self.prefix = prefix
         self.using = using or router.db_for_read(AccessAttempt)
         self.now = aware(now) if now is not None else current_time()
@@ -450,12 +262,12 @@ class Importer:
     # --- keys -> Redis ----------------------------------------------------------------
 
     def routes(self, batch: Sequence[Write]) -> list[tuple[Any, list[int]]]:
-        """Which client sends which calls of ``batch``: all of them on one Redis; on
+        """Which connection sends which calls of ``batch``: all of them on one Redis; on
         Redis Cluster, whose pipelines refuse scripts, one plain pipeline per primary,
         each with the calls whose key that primary serves."""
-        if not isinstance(self.client, RedisCluster):
-            return [(self.client, list(range(len(batch))))]
-        cluster: Any = self.client  # redis-py's cluster API is untyped
+        if not isinstance(self.redis, RedisCluster):
+            return [(self.redis, list(range(len(batch))))]
+        cluster: Any = self.redis  # redis-py's cluster API is untyped
         routes: dict[str, tuple[Any, list[int]]] = {}
         for index, write in enumerate(batch):
             node = cluster.get_node_from_key(write.key)
@@ -466,13 +278,13 @@ class Importer:
         """The batch's script calls, pipelined: one round trip per Redis (per primary).
 
         A call that met a cold script cache (``SCRIPT FLUSH``, a failover) or a slot
-        that moved is sent again alone through the client, which loads the script
+        that moved is sent again alone through ``redis``, which loads the script
         and follows the redirection; safe because the script is idempotent.
         """
         moment = current_time()
         replies: list[Any] = [None] * len(batch)
-        for client, indexes in self.routes(batch):
-            pipe = client.pipeline(transaction=False)
+        for connection, indexes in self.routes(batch):
+            pipe = connection.pipeline(transaction=False)
             for index in indexes:
                 write = batch[index]
                 pipe.evalsha(scripts.sha(SCRIPT), 1, write.key, *write.args(moment))
@@ -482,7 +294,7 @@ class Importer:
             if isinstance(reply, NoScriptError | MovedError | AskError):
                 write = batch[index]
                 replies[index] = scripts.run(
-                    self.client, SCRIPT, [write.key], write.args(current_time())
+                    self.redis, SCRIPT, [write.key], write.args(current_time())
                 )
             elif isinstance(reply, Exception):
                 raise reply
@@ -493,9 +305,8 @@ class Importer:
         self.report.batches = -(-len(writes) // size)
         if self.report.dry_run or not writes:
             return
-        self.client.script_load(scripts.source(SCRIPT))
-        iterator = iter(writes)
-        while batch := list(islice(iterator, size)):
+        self.redis.script_load(scripts.source(SCRIPT))
+        for batch in batched(writes, size):
             for reply in self.send(batch):
                 code = int(reply)
                 if code == CREATED:
@@ -516,7 +327,7 @@ class Importer:
 
 
 def import_attempts(
-    client: Any,
+    redis: RedisClient,
     prefix: str,
     *,
     using: str | None = None,
@@ -530,5 +341,5 @@ def import_attempts(
     ``AccessAttempt``); ``dry_run`` computes and reports everything, writes nothing.
     """
     return Importer(
-        client, prefix, using=using, dry_run=dry_run, batch_size=batch_size, now=now
+        redis, prefix, using=using, dry_run=dry_run, batch_size=batch_size, now=now
     ).run()

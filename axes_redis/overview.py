@@ -12,8 +12,9 @@ event, so a time window is an ID range:
   so that a bounded read still covers the most recent part of the window, where
   the incident is; the part it did not reach is reported, never guessed. Plain
   ``XREVRANGE`` rather than a script projecting the fields counted: such a
-  script made the client parse a third as much, but kept Redis busy seven times
-  longer per call (Lua tables), and Redis is what every login waits on.
+  script spares the client some parsing but keeps Redis busy longer per call
+  (Lua tables), and Redis is what every login waits on.
+  The counting is :mod:`axes_redis.overview_tally`'s.
 * Failures (``event=failure``), lockouts (failures written with ``locked_out=1``:
   the failure that locked the client, and any counted during a lockout) and
   logins are counted per minute over the last hour and per 15 minutes over the
@@ -44,9 +45,13 @@ from axes.conf import settings as axes_settings
 
 from axes_redis import clients, keys, trail
 from axes_redis.conf import DEFAULT_TRAIL_MAXLEN
+from axes_redis.connection import RedisClient
+from axes_redis.overview_tally import Raw, Tally, count_chunk, unix_ms
+from axes_redis.paging import MAX_PAGE
+from axes_redis.replies import decode_text
 
 READ_CHUNK = 1000
-"""Entries one ``XREVRANGE`` returns: about a millisecond of Redis time."""
+"""Entries one ``XREVRANGE`` returns: bounds the time Redis spends on one call."""
 
 MAX_ENTRIES = DEFAULT_TRAIL_MAXLEN
 """Entries one overview reads at most: the trail's default cap, 100 calls of
@@ -62,11 +67,6 @@ HOUR_STEP = timedelta(minutes=1)
 HOUR_BUCKETS = 60
 DAY_STEP = timedelta(minutes=15)
 DAY_BUCKETS = 96
-
-_FAILURE, _LOGIN = "failure", "login"
-
-_Raw = bytes | str | None
-"""A username or IP as Redis returned it: decoded only if it makes a top list."""
 
 
 @dataclass(frozen=True)
@@ -217,156 +217,63 @@ def not_recorded() -> list[str]:
     return found
 
 
-def server_now(client: Any) -> datetime:
+def server_now(redis: RedisClient) -> datetime:
     """The Redis server's clock (``TIME``): the one that stamped the stream IDs."""
-    reply = client.time()
+    reply: Any = redis.time()
     if isinstance(reply, dict):  # a cluster client may answer per node
         reply = next(iter(reply.values()))
     seconds, microseconds = reply
     return datetime.fromtimestamp(int(seconds) + int(microseconds) / 1e6, tz=timezone.utc)
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
 def _floor(moment: datetime, step: timedelta) -> datetime:
     size = int(step.total_seconds() * 1000)
-    return datetime.fromtimestamp(_ms(moment) // size * size / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(unix_ms(moment) // size * size / 1000, tz=timezone.utc)
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return str(value)
-
-
-_FIELDS = ("event", "username", "ip_address", "locked_out")
-_FIELD_NAMES = {True: _FIELDS, False: tuple(name.encode() for name in _FIELDS)}
-"""The fields counted, as text (a client with ``decode_responses``) or bytes (ours)."""
-_VALUES = {True: ("failure", "login", "1"), False: (b"failure", b"login", b"1")}
-
-
-def _count(chunk: list[Any], *tallies: _Tally) -> str:
-    """Count one ``XREVRANGE`` reply (not empty) into the tallies; returns its oldest ID.
-
-    The hot loop of a full read: values stay as Redis returned them (bytes, or
-    text with ``decode_responses``); only the top lists' winners are decoded, in
-    :func:`_top`.
-    """
-    text = isinstance(chunk[0][0], str)
-    event_name, user_name, ip_name, locked_name = _FIELD_NAMES[text]
-    failure, login, yes = _VALUES[text]
-    dash = "-" if text else b"-"
-    for raw_id, fields in chunk:
-        event = fields.get(event_name)
-        if event == failure:
-            kind = _FAILURE
-        elif event == login:
-            kind = _LOGIN
-        else:
-            continue
-        at_ms = int(raw_id[: raw_id.index(dash)])
-        username = fields.get(user_name) or None
-        ip = fields.get(ip_name) or None
-        locked = fields.get(locked_name) == yes
-        for tally in tallies:
-            tally.add(at_ms, kind, locked, username, ip)
-    return keys.key_text(chunk[-1][0])
-
-
-@dataclass
-class _Tally:
-    """Counts for one window while the walk goes on."""
-
-    start_ms: int
-    step_ms: int
-    size: int
-    failures: list[int]
-    lockouts: list[int]
-    logins: list[int]
-    by_username: Counter[_Raw] = field(default_factory=Counter)
-    username_lockouts: Counter[_Raw] = field(default_factory=Counter)
-    username_ips: dict[_Raw, set[_Raw]] = field(default_factory=dict)
-    by_ip: Counter[_Raw] = field(default_factory=Counter)
-    ip_lockouts: Counter[_Raw] = field(default_factory=Counter)
-    ip_usernames: dict[_Raw, set[_Raw]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, start: datetime, step: timedelta, size: int) -> _Tally:
-        return cls(
-            start_ms=_ms(start),
-            step_ms=int(step.total_seconds() * 1000),
-            size=size,
-            failures=[0] * size,
-            lockouts=[0] * size,
-            logins=[0] * size,
-        )
-
-    def add(self, at_ms: int, event: str, locked: bool, username: _Raw, ip: _Raw) -> None:
-        index = (at_ms - self.start_ms) // self.step_ms
-        if not 0 <= index < self.size:
-            return
-        if event == _LOGIN:
-            self.logins[index] += 1
-            return
-        if event != _FAILURE:
-            return
-        self.failures[index] += 1
-        self.by_username[username] += 1
-        self.by_ip[ip] += 1
-        self.username_ips.setdefault(username, set()).add(ip)
-        self.ip_usernames.setdefault(ip, set()).add(username)
-        if locked:
-            self.lockouts[index] += 1
-            self.username_lockouts[username] += 1
-            self.ip_lockouts[ip] += 1
-
-    def window(self, name: str, read_from_ms: int | None) -> Window:
-        """The finished window; buckets older than ``read_from_ms`` were not fully read."""
-        buckets = []
-        for index in range(self.size):
-            start_ms = self.start_ms + index * self.step_ms
-            buckets.append(
-                Bucket(
-                    start=datetime.fromtimestamp(start_ms / 1000, tz=timezone.utc),
-                    failures=self.failures[index],
-                    lockouts=self.lockouts[index],
-                    logins=self.logins[index],
-                    read=read_from_ms is None or start_ms >= read_from_ms,
-                )
+def _window(tally: Tally, name: str, read_from_ms: int | None) -> Window:
+    """The finished window; buckets older than ``read_from_ms`` were not fully read."""
+    buckets = []
+    for index in range(tally.size):
+        start_ms = tally.start_ms + index * tally.step_ms
+        buckets.append(
+            Bucket(
+                start=datetime.fromtimestamp(start_ms / 1000, tz=timezone.utc),
+                failures=tally.failures[index],
+                lockouts=tally.lockouts[index],
+                logins=tally.logins[index],
+                read=read_from_ms is None or start_ms >= read_from_ms,
             )
-        return Window(
-            name=name,
-            step=timedelta(milliseconds=self.step_ms),
-            buckets=buckets,
-            usernames=_top(self.by_username, self.username_lockouts, self.username_ips),
-            ips=_top(self.by_ip, self.ip_lockouts, self.ip_usernames),
         )
+    return Window(
+        name=name,
+        step=timedelta(milliseconds=tally.step_ms),
+        buckets=buckets,
+        usernames=_top(tally.by_username, tally.username_lockouts, tally.username_ips),
+        ips=_top(tally.by_ip, tally.ip_lockouts, tally.ip_usernames),
+    )
 
 
-def _top(
-    counts: Counter[_Raw], lockouts: Counter[_Raw], others: dict[_Raw, set[_Raw]]
-) -> list[Target]:
+def _top(counts: Counter[Raw], lockouts: Counter[Raw], others: dict[Raw, set[Raw]]) -> list[Target]:
     """The :data:`TOP` values with the most failures, decoded for display.
 
     Ties go by value, so the list is the same from one reload to the next.
     """
-    ranked = heapq.nsmallest(TOP, counts.items(), key=lambda item: (-item[1], _text(item[0]) or ""))
+    ranked = heapq.nsmallest(
+        TOP, counts.items(), key=lambda item: (-item[1], decode_text(item[0]) or "")
+    )
     return [
-        Target(_text(value), failures, lockouts[value], len(others.get(value, ())))
+        Target(decode_text(value), failures, lockouts[value], len(others.get(value, ())))
         for value, failures in ranked
     ]
 
 
-def count_locked(client: Any, prefix: str, limit: int = LOCKED_SCAN_CLIENTS) -> Locked:
+def count_locked(redis: RedisClient, prefix: str, limit: int = LOCKED_SCAN_CLIENTS) -> Locked:
     """Locked-out clients, read page by page as the tracked-clients page reads them."""
     locked = examined = 0
     cursor = 0
     while True:
-        cursor, found = clients.page(client, prefix, cursor, count=clients.MAX_PAGE)
+        cursor, found = clients.page(redis, prefix, cursor, count=MAX_PAGE)
         examined += len(found)
         locked += sum(tracked.locked for tracked in found)
         if cursor == 0:
@@ -376,7 +283,7 @@ def count_locked(client: Any, prefix: str, limit: int = LOCKED_SCAN_CLIENTS) -> 
 
 
 def read(
-    client: Any,
+    redis: RedisClient,
     prefix: str,
     *,
     now: datetime | None = None,
@@ -388,12 +295,12 @@ def read(
     ``locked_limit`` bounds the tracked clients read to count lockouts; ``None``
     leaves the count out (the caller has an exact one).
     """
-    now = server_now(client) if now is None else now.astimezone(timezone.utc)
-    now_ms = _ms(now)
-    hour = _Tally.of(
+    now = server_now(redis) if now is None else now.astimezone(timezone.utc)
+    now_ms = unix_ms(now)
+    hour = Tally.of(
         _floor(now, HOUR_STEP) - HOUR_STEP * (HOUR_BUCKETS - 1), HOUR_STEP, HOUR_BUCKETS
     )
-    day = _Tally.of(_floor(now, DAY_STEP) - DAY_STEP * (DAY_BUCKETS - 1), DAY_STEP, DAY_BUCKETS)
+    day = Tally.of(_floor(now, DAY_STEP) - DAY_STEP * (DAY_BUCKETS - 1), DAY_STEP, DAY_BUCKETS)
     stream = keys.trail_key(prefix)
     entries = calls = 0
     oldest_ms: int | None = None
@@ -405,13 +312,13 @@ def read(
         if count == 0:
             # At the bound: one entry more says whether the window holds more.
             calls += 1
-            complete = not client.xrevrange(stream, max=highest, min=lowest, count=1)
+            complete = not redis.xrevrange(stream, max=highest, min=lowest, count=1)
             break
-        chunk = client.xrevrange(stream, max=highest, min=lowest, count=count)
+        chunk: Any = redis.xrevrange(stream, max=highest, min=lowest, count=count)
         calls += 1
         entries += len(chunk)
         if chunk:
-            oldest = _count(chunk, hour, day)
+            oldest = count_chunk(chunk, hour, day)
             oldest_ms = int(oldest.partition("-")[0])
         if len(chunk) < count:
             complete = True
@@ -424,54 +331,17 @@ def read(
     read_from = None if complete else (oldest_ms if oldest_ms is not None else now_ms) + 1
     return Overview(
         now=now,
-        hour=hour.window("last hour", read_from),
-        day=day.window("last 24 hours", read_from),
+        hour=_window(hour, "last hour", read_from),
+        day=_window(day, "last 24 hours", read_from),
         stream=stream,
-        trail_length=trail.length(client, prefix),
+        trail_length=trail.length(redis, prefix),
         entries_read=entries,
         reads=calls,
         oldest_read=None
         if oldest_ms is None
         else datetime.fromtimestamp(oldest_ms / 1000, tz=timezone.utc),
         complete=complete,
-        locked=None if locked_limit is None else count_locked(client, prefix, locked_limit),
+        locked=None if locked_limit is None else count_locked(redis, prefix, locked_limit),
         max_entries=max_entries,
         notes=not_recorded(),
     )
-
-
-def _shown(value: str | None) -> str:
-    return "(none given)" if value is None else value
-
-
-def report_lines(found: Overview) -> list[str]:
-    """The overview as ``axes_redis stats`` prints it (the caller escapes for the terminal)."""
-    lines = []
-    for window in (found.hour, found.day):
-        partial = "" if window.complete else " (partly read: the read stopped at its bound)"
-        lines.append(
-            f"Trail, {window.name}: {window.failures} failures, {window.lockouts} lockouts, "
-            f"{window.logins} logins{partial}"
-        )
-        for title, targets, other in (
-            ("usernames", window.usernames, "IPs"),
-            ("IP addresses", window.ips, "usernames"),
-        ):
-            if not targets:
-                continue
-            lines.append(f"  Most targeted {title}:")
-            width = max(len(_shown(t.value)) for t in targets)
-            for target in targets:
-                lines.append(
-                    f"    {_shown(target.value).ljust(width)}  {target.failures} failures, "
-                    f"{target.lockouts} lockouts, {target.others} {other}"
-                )
-    bound = "" if found.complete else f", stopped at the bound of {found.max_entries}"
-    lines.append(
-        f"Trail read: {found.entries_read} entries of {found.trail_length} "
-        f"in {found.reads} XREVRANGE call(s){bound}"
-    )
-    if not found.day.failures and axes_settings.AXES_ENABLE_ACCESS_FAILURE_LOG:
-        lines.append("No failures in the trail in the last 24 hours.")
-    lines.extend(found.notes)
-    return lines

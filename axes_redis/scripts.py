@@ -21,6 +21,8 @@ from redis.typing import EncodableT, KeyT
 if TYPE_CHECKING:  # importlib.resources.abc is 3.11+, and annotations are never evaluated
     from importlib.resources.abc import Traversable
 
+    from axes_redis.connection import RedisClient
+
 ADMIT = "admit"
 RECORD_FAILURE = "record_failure"
 GET_FAILURES = "get_failures"
@@ -41,6 +43,13 @@ def folder() -> Traversable:
     return Path(__file__).resolve().parent.parent / "lua"
 
 
+def names() -> list[str]:
+    """The shipped ``lua/*.lua`` scripts, by name."""
+    return sorted(
+        entry.name[: -len(".lua")] for entry in folder().iterdir() if entry.name.endswith(".lua")
+    )
+
+
 @functools.cache
 def source(name: str) -> bytes:
     """The bytes of ``lua/<name>.lua``."""
@@ -53,19 +62,21 @@ def sha(name: str) -> str:
     return hashlib.sha1(source(name)).hexdigest()
 
 
-def run(client: Any, name: str, keys: Sequence[KeyT], args: Sequence[EncodableT]) -> Any:
+def run(
+    redis: RedisClient | Pipeline, name: str, keys: Sequence[KeyT], args: Sequence[EncodableT]
+) -> Any:
     """Run one script in one round trip.
 
-    Nothing is kept per client: the SHA is a property of the script alone, so
-    this is correct for the clients that Django's ``RedisCache`` builds per call,
+    Nothing is kept per redis-py object: the SHA is a property of the script alone,
+    so this is correct for the objects that Django's ``RedisCache`` builds per call,
     for cluster clients (``EVALSHA`` is routed by its keys, ``SCRIPT LOAD`` goes to
     every primary) and after a failover. A pipeline goes through redis-py's
     ``Script``, which makes the pipeline load the script before it executes.
     """
-    if isinstance(client, Pipeline):
-        return client.register_script(source(name))(keys=keys, args=args, client=client)
+    if isinstance(redis, Pipeline):
+        return redis.register_script(source(name))(keys=keys, args=args, client=redis)
     try:
-        return client.evalsha(sha(name), len(keys), *keys, *args)
+        return redis.evalsha(sha(name), len(keys), *keys, *args)
     except NoScriptError:
-        client.script_load(source(name))
-        return client.evalsha(sha(name), len(keys), *keys, *args)
+        redis.script_load(source(name))
+        return redis.evalsha(sha(name), len(keys), *keys, *args)

@@ -11,16 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from itertools import islice
 from typing import Any
 
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
 from axes_redis import keys, scripts
-
-SCAN_COUNT = 1000
-"""Keys SCAN looks at per call: bounds the time Redis spends on one command."""
+from axes_redis.paging import batched
+from axes_redis.scan import keys_matching
+from axes_redis.selector import Selector
 
 UNLINK_BATCH = 500
 """Keys per UNLINK: deletion happens in a background thread, the call stays short."""
@@ -101,12 +100,6 @@ def _metadata_args(metadata: Mapping[str, object]) -> list[bytes]:
         args.append(field.encode())
         args.append(text[:METADATA_MAX_CHARS].encode("utf-8", errors="backslashreplace"))
     return args
-
-
-def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 class AttemptStore:
@@ -299,8 +292,7 @@ class AttemptStore:
 
     def scan(self, pattern: str) -> Iterator[str]:
         """Keys matching ``pattern``, without ``KEYS``; walks every primary of a cluster."""
-        for key in self.client.scan_iter(match=pattern, count=SCAN_COUNT):
-            yield keys.key_text(key)
+        return keys_matching(self.client, pattern)
 
     def _unlink_counting_clients(self, found: Iterable[str]) -> int:
         """UNLINK the keys of our schema among ``found``; count the client hashes.
@@ -310,7 +302,7 @@ class AttemptStore:
         pattern ``axes:*`` but are not ours to delete.
         """
         removed = 0
-        for batch in _batched(found, UNLINK_BATCH):
+        for batch in batched(found, UNLINK_BATCH):
             parsed = [(key, keys.parse_key(self.prefix, key)) for key in batch]
             tracked = [k for k, p in parsed if p is not None and p.kind == keys.KIND_CLIENT]
             others = [k for k, p in parsed if p is not None and p.kind == keys.KIND_INFLIGHT]
@@ -339,20 +331,15 @@ class AttemptStore:
         ``alice`` at that IP, but not ``alice`` at another IP); with
         ``ip_or_username`` every set holding either value goes.
         """
-        given = {
-            name: value
-            for name, value in (("ip_address", ip_address), ("username", username))
-            if value is not None
-        }
-        if not given:
+        selector = Selector(username=username, ip_address=ip_address)
+        if not selector:
             return self.reset_all()
 
         def matches(key: str) -> bool:
             parsed = keys.parse_key(self.prefix, key)
-            return parsed is not None and keys.names_client(parsed, given, either=ip_or_username)
+            return parsed is not None and selector.names(parsed, either=ip_or_username)
 
         found: set[str] = set()
-        for name, value in given.items():
-            pattern = keys.parameter_pattern(self.prefix, name, value)
+        for pattern in selector.patterns(self.prefix):
             found.update(key for key in self.scan(pattern) if matches(key))
         return self._unlink_counting_clients(sorted(found))

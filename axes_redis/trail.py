@@ -20,7 +20,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from axes_redis import keys
-from axes_redis.clients import decode_text, from_unix_ms
+from axes_redis.connection import RedisClient
+from axes_redis.paging import page_size
+from axes_redis.replies import decode_text, from_unix_ms
 from axes_redis.store import METADATA_MAX_CHARS
 
 EVENTS = ("failure", "login", "logout")
@@ -30,8 +32,6 @@ CHUNK = 500
 
 MAX_READS_PER_PAGE = 20
 """``XREVRANGE`` calls one page may make while filtering, before it returns what it has."""
-
-MAX_PAGE = 500
 
 _MAX_SEQUENCE = 2**64 - 1
 
@@ -90,7 +90,7 @@ def parse_cursor(text: str) -> str:
 
 
 def read(
-    client: Any,
+    redis: RedisClient,
     prefix: str,
     *,
     username: str | None = None,
@@ -108,14 +108,14 @@ def read(
     :data:`MAX_READS_PER_PAGE` chunks, so it may come back short, with a cursor
     to go on from, when few entries match.
     """
-    count = max(1, min(int(count), MAX_PAGE))
+    count = page_size(count)
     wanted_user = None if username is None else username[:METADATA_MAX_CHARS]
     lowest = "-" if since is None else str(int(since.astimezone(timezone.utc).timestamp() * 1000))
     highest = "+" if cursor is None else cursor
     stream = keys.trail_key(prefix)
     found: list[TrailEntry] = []
     for _ in range(MAX_READS_PER_PAGE):
-        chunk = client.xrevrange(stream, max=highest, min=lowest, count=CHUNK)
+        chunk: Any = redis.xrevrange(stream, max=highest, min=lowest, count=CHUNK)
         for raw_id, fields in chunk:
             entry = _entry(raw_id, fields)
             if wanted_user is not None and entry.username != wanted_user:
@@ -148,6 +148,6 @@ def _below(entry_id: str) -> str | None:
     return f"{int(milliseconds) - 1}-{_MAX_SEQUENCE}"
 
 
-def length(client: Any, prefix: str) -> int:
+def length(redis: RedisClient, prefix: str) -> int:
     """Entries the trail holds now (``XLEN``)."""
-    return int(client.xlen(keys.trail_key(prefix)))
+    return int(redis.xlen(keys.trail_key(prefix)))

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from axes_redis import clients, keys, scripts
+from axes_redis import clients, keys, paging, scripts, stats
 from axes_redis.handler import AxesRedisHandler
 from axes_redis.store import AttemptStore
 from tests.counting import TALLY
@@ -222,7 +222,7 @@ def test_page_size_is_capped(redis_db):
     settle(redis_db, created)
     cursor, found = clients.page(redis_db, PREFIX, 0, count=1_000_000)
     assert cursor != 0
-    assert clients.MAX_PAGE <= len(found) <= 2 * clients.MAX_PAGE
+    assert paging.MAX_PAGE <= len(found) <= 2 * paging.MAX_PAGE
     assert len(found) < 1200
 
 
@@ -255,7 +255,7 @@ def test_page_survives_a_key_of_the_wrong_type(redis_db):
     seen = [k for found in walk(redis_db, count=50) for k in found]
     assert sorted(seen) == sorted(created)
     assert clients.find(redis_db, PREFIX, username="bob") == []
-    assert clients.stats(redis_db, PREFIX).tracked == 2
+    assert stats.stats(redis_db, PREFIX).tracked == 2
 
 
 @pytest.mark.single_node
@@ -369,7 +369,7 @@ def test_stats_counts_clients_lockouts_and_parameter_sets(redis_db):
     seed(redis_db, [MALICE, ALICE_AT_IP, BOB_AT_IP, ALICE_UA], failures=1)
     redis_db.set("other:key", "x")
     redis_db.set("axes:client:junk", "x")
-    found = clients.stats(redis_db, PREFIX)
+    found = stats.stats(redis_db, PREFIX)
     assert found.tracked == 13
     assert found.locked == 9
     assert found.keys == 13
@@ -387,10 +387,10 @@ def test_stats_memory_is_measured_or_sampled(redis_db):
     """The memory figure must be MEMORY USAGE of real keys, and say when it is extrapolated."""
     created = sorted(seed(redis_db, many_ips(20)))
     exact = sum(redis_db.memory_usage(k, samples=0) for k in created)
-    full = clients.stats(redis_db, PREFIX, sample=100)
+    full = stats.stats(redis_db, PREFIX, sample=100)
     assert (full.memory_sampled_keys, full.memory_sampled_bytes) == (20, exact)
     assert full.memory_estimated_bytes == exact
-    sampled = clients.stats(redis_db, PREFIX, sample=4)
+    sampled = stats.stats(redis_db, PREFIX, sample=4)
     assert sampled.memory_sampled_keys == 4
     assert sampled.memory_sampled_bytes is not None
     assert sampled.memory_estimated_bytes == round(sampled.memory_sampled_bytes * 20 / 4)
@@ -403,7 +403,7 @@ def test_stats_reports_the_login_trail_apart_from_the_clients(redis_db):
     seed(redis_db, [ALICE])
     for index in range(5):
         redis_db.xadd(keys.trail_key(PREFIX), {"event": "login", "username": f"u{index}"})
-    found = clients.stats(redis_db, PREFIX)
+    found = stats.stats(redis_db, PREFIX)
     assert (found.tracked, found.keys, found.trail_entries) == (1, 1, 5)
     assert found.trail_bytes == redis_db.memory_usage(keys.trail_key(PREFIX), samples=0)
     assert found.as_dict()["trail_entries"] == 5
@@ -411,7 +411,7 @@ def test_stats_reports_the_login_trail_apart_from_the_clients(redis_db):
 
 def test_stats_of_an_empty_database(redis_db):
     """A fresh deployment must report zeros, not fail on an empty sample."""
-    found = clients.stats(redis_db, PREFIX)
+    found = stats.stats(redis_db, PREFIX)
     assert (found.tracked, found.locked, found.keys, found.by_parameters) == (0, 0, 0, {})
     assert found.memory_sampled_keys == 0
     assert found.memory_estimated_bytes in (0, None)
@@ -422,17 +422,17 @@ def test_stats_of_an_empty_database(redis_db):
 def test_script_status_reports_shas_and_the_server_cache(private_redis):
     """After a SCRIPT FLUSH the status must say "not loaded", and the SHAs must be Redis' own."""
     private_redis.script_flush()
-    names = [status.name for status in clients.stats(private_redis, PREFIX).scripts]
+    names = [status.name for status in stats.stats(private_redis, PREFIX).scripts]
     shipped = sorted(path.stem for path in (Path(__file__).parents[1] / "lua").glob("*.lua"))
     assert names == shipped
     assert set(names) >= {"admit", "get_failures", "record_failure", "release"}
-    assert not any(status.loaded for status in clients.script_status(private_redis))
+    assert not any(status.loaded for status in stats.script_status(private_redis))
 
     seed(private_redis, [ALICE])
-    loaded = {s.name: s.loaded for s in clients.script_status(private_redis)}
+    loaded = {s.name: s.loaded for s in stats.script_status(private_redis)}
     assert loaded == {name: name == "record_failure" for name in shipped}
 
-    for status in clients.script_status(private_redis):
+    for status in stats.script_status(private_redis):
         assert status.sha1 == hashlib.sha1(scripts.source(status.name)).hexdigest()
         assert private_redis.script_load(scripts.source(status.name)) == status.sha1
-    assert all(status.loaded for status in clients.script_status(private_redis))
+    assert all(status.loaded for status in stats.script_status(private_redis))

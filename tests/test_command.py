@@ -21,7 +21,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from axes_redis import clients, keys
+from axes_redis import clients, keys, scripts
 from tests.test_clients import (
     ALICE,
     ALICE_AT_IP,
@@ -548,7 +548,7 @@ def test_stats_prints_counts_parameter_sets_and_scripts(redis_db):
     assert data["by_parameters"]["ip_address"] == 4
     # Every shipped lua/*.lua, whatever scripts are added later.
     names = {s["name"] for s in data["scripts"]}
-    assert names == set(clients.script_names())
+    assert names == set(scripts.names())
     assert names >= {"admit", "get_failures", "record_failure", "release"}
 
 

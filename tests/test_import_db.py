@@ -27,7 +27,7 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from axes_redis import import_db, keys
+from axes_redis import import_report, keys
 from axes_redis.import_db import import_attempts
 from tests.conftest import ON_CLUSTER
 from tests.counting import TALLY
@@ -255,7 +255,7 @@ def test_expired_rows_are_skipped_and_the_ttl_is_the_cool_off_left(redis_db, dat
     found = dump(redis_db)
     assert list(found) == [client_key(username="fresh")]
     assert 9 * 60 <= found[client_key(username="fresh")][1] <= 10 * 60
-    assert report.skipped == {import_db.EXPIRED: 1}
+    assert report.skipped == {import_report.EXPIRED: 1}
     assert (report.imported_rows, report.locked) == (1, 1)
 
 
@@ -281,7 +281,7 @@ def test_without_cool_off_a_lockout_persists_and_a_lower_count_gets_the_retentio
     assert found[client_key(username="locked")][1] == -1
     assert 22 * 3600 - 5 <= found[client_key(username="counting")][1] <= 22 * 3600
     assert client_key(username="forgotten") not in found
-    assert report.skipped == {import_db.PAST_RETENTION: 1}
+    assert report.skipped == {import_report.PAST_RETENTION: 1}
     assert (report.persistent, report.locked) == (1, 1)
 
 
@@ -316,7 +316,7 @@ def test_a_site_without_time_zones_imports_too(redis_db, settings):
 
     assert list(dump(redis_db)) == [client_key(username="naive")]
     assert 29 * 60 <= dump(redis_db)[client_key(username="naive")][1] <= 30 * 60
-    assert report.skipped == {import_db.EXPIRED: 1}
+    assert report.skipped == {import_report.EXPIRED: 1}
 
 
 @pytest.mark.django_db
@@ -339,9 +339,9 @@ def test_rows_the_handler_would_not_count_are_skipped_by_reason(redis_db, settin
 
     assert list(dump(redis_db)) == [client_key(username="kept")]
     assert report.skipped == {
-        import_db.WHITELISTED: 1,
-        import_db.NO_USERNAME: 1,
-        import_db.UNUSABLE: 1,
+        import_report.WHITELISTED: 1,
+        import_report.NO_USERNAME: 1,
+        import_report.UNUSABLE: 1,
     }
     assert len(report.problems) == 1
     assert "failures_since_start is 0" in report.problems[0]
@@ -357,7 +357,7 @@ def test_a_lockout_parameters_callable_that_fails_for_a_row_skips_that_row(redis
     report = import_attempts(redis_db, PREFIX)
 
     assert list(dump(redis_db)) == [client_key(username="good")]
-    assert report.skipped == {import_db.UNUSABLE: 1}
+    assert report.skipped == {import_report.UNUSABLE: 1}
     assert "ValueError: no parameters for bad" in report.problems[0]
 
 

@@ -1,0 +1,22 @@
+"""The ids of the system checks: one per problem, never reused (docs/checks.md lists them)."""
+
+from __future__ import annotations
+
+E001 = "axes_redis.E001"
+E002 = "axes_redis.E002"
+E003 = "axes_redis.E003"
+E004 = "axes_redis.E004"
+E005 = "axes_redis.E005"
+E006 = "axes_redis.E006"
+E007 = "axes_redis.E007"
+E008 = "axes_redis.E008"
+E009 = "axes_redis.E009"
+E010 = "axes_redis.E010"
+E011 = "axes_redis.E011"
+E012 = "axes_redis.E012"
+W001 = "axes_redis.W001"
+W002 = "axes_redis.W002"
+W003 = "axes_redis.W003"
+W005 = "axes_redis.W005"
+W006 = "axes_redis.W006"
+W007 = "axes_redis.W007"
