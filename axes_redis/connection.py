@@ -119,8 +119,8 @@ _django_write_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDict
 """Django ``RedisCache``'s primary client, per cache client object (so per pool).
 
 Django builds a new ``redis.Redis`` around the same pool on every ``get_client``
-call: some 60 us of Python per login with redis-py 8, more than the round trip
-the client is then used for. The write pool of one cache client never changes
+call, which costs a login more Python than the round trip it is then used for
+(the benchmarks measure it). The write pool of one cache client never changes
 (always its first server), so one ``redis.Redis`` per cache client is the same
 thing, built once. A new cache object (another thread's, or after
 ``override_settings(CACHES=...)``) gets its own.
@@ -149,7 +149,7 @@ def _client_from_factory(path: str) -> Any:
 
 
 def get_client(alias: str | None = None) -> Any:
-    """The redis-py client: from ``AXES_REDIS_CLIENT`` if set, else the cache's.
+    """The redis-py object: from ``AXES_REDIS_CLIENT`` if set, else the cache's.
 
     ``AXES_REDIS_CLIENT`` (a dotted path to a no-argument callable) is for what no
     Django cache backend offers, such as a ``RedisCluster`` or a Sentinel

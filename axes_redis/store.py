@@ -17,6 +17,7 @@ from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
 from axes_redis import keys, scripts
+from axes_redis.connection import RedisClient
 from axes_redis.paging import batched
 from axes_redis.scan import keys_matching
 from axes_redis.selector import Selector
@@ -105,7 +106,7 @@ def _metadata_args(metadata: Mapping[str, object]) -> list[bytes]:
 class AttemptStore:
     """Failure counters of tracked clients in one Redis (or Redis Cluster)."""
 
-    def __init__(self, client: Any, prefix: str) -> None:
+    def __init__(self, client: RedisClient, prefix: str) -> None:
         self.client = client
         self.prefix = prefix
 
