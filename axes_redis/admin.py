@@ -6,7 +6,7 @@ through :mod:`axes_redis.clients` and :mod:`axes_redis.trail`, and reset through
 :class:`axes_redis.handler.AxesRedisHandler`, so a reset here means what
 ``axes_reset*`` and ``axes_redis reset`` mean.
 
-The default ``admin.site`` gets both pages when the admin autodiscovers this
+The default ``admin.site`` gets the pages when the admin autodiscovers this
 module; a custom ``AdminSite`` gets them with :func:`register`.
 """
 

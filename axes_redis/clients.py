@@ -16,7 +16,7 @@ Three ways in, each bounded:
 * :func:`fetch` reads keys already known (the admin's selected rows).
 
 Counting everything is :mod:`axes_redis.stats`' job. Responses may be bytes (our
-clients do not ``decode_responses``) or text, and a key may expire or be reset
+redis-py objects do not ``decode_responses``) or text, and a key may expire or be reset
 between ``SCAN`` and the read: such keys are skipped, never reported half-read.
 """
 

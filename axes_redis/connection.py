@@ -1,4 +1,4 @@
-"""Borrow the redis-py client of the ``AXES_CACHE`` cache instead of opening a second pool."""
+"""Borrow the redis-py object of the ``AXES_CACHE`` cache instead of opening a second pool."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def get_client(alias: str | None = None) -> Any:
 
     ``AXES_REDIS_CLIENT`` (a dotted path to a no-argument callable) is for what no
     Django cache backend offers, such as a ``RedisCluster`` or a Sentinel
-    ``master_for`` client. Otherwise the client behind the cache ``alias`` (default
+    ``master_for`` client. Otherwise the redis-py object behind the cache ``alias`` (default
     ``AXES_CACHE``) is borrowed: django-redis as its ``get_redis_connection`` does,
     Django's ``RedisCache`` through its client factory (built once per pool),
     asked for the primary as Django's own ``set`` would be. Either way the pool is

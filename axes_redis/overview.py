@@ -12,7 +12,7 @@ event, so a time window is an ID range:
   so that a bounded read still covers the most recent part of the window, where
   the incident is; the part it did not reach is reported, never guessed. Plain
   ``XREVRANGE`` rather than a script projecting the fields counted: such a
-  script spares the client some parsing but keeps Redis busy longer per call
+  script spares Python some parsing but keeps Redis busy longer per call
   (Lua tables), and Redis is what every login waits on.
   The counting is :mod:`axes_redis.overview_tally`'s.
 * Failures (``event=failure``), lockouts (failures written with ``locked_out=1``:
@@ -220,7 +220,7 @@ def not_recorded() -> list[str]:
 def server_now(redis: RedisClient) -> datetime:
     """The Redis server's clock (``TIME``): the one that stamped the stream IDs."""
     reply: Any = redis.time()
-    if isinstance(reply, dict):  # a cluster client may answer per node
+    if isinstance(reply, dict):  # a RedisCluster may answer per node
         reply = next(iter(reply.values()))
     seconds, microseconds = reply
     return datetime.fromtimestamp(int(seconds) + int(microseconds) / 1e6, tz=timezone.utc)

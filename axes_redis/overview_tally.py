@@ -26,7 +26,7 @@ def unix_ms(moment: datetime) -> int:
 
 _FIELDS = ("event", "username", "ip_address", "locked_out")
 _FIELD_NAMES = {True: _FIELDS, False: tuple(name.encode() for name in _FIELDS)}
-"""The fields counted, as text (a client with ``decode_responses``) or bytes (ours)."""
+"""The fields counted, as text (a redis-py object with ``decode_responses``) or bytes (ours)."""
 _VALUES = {True: ("failure", "login", "1"), False: (b"failure", b"login", b"1")}
 
 

@@ -1,6 +1,6 @@
 """Redis replies as Python values: bytes or text, integers, Unix milliseconds.
 
-Our clients do not ``decode_responses``, a client from ``AXES_REDIS_CLIENT`` may:
+Our redis-py objects do not ``decode_responses``, one from ``AXES_REDIS_CLIENT`` may:
 every reader of hashes and streams goes through these, so both work the same.
 """
 

@@ -208,7 +208,7 @@ def _check_factory(path: str) -> list[CheckMessage]:
 def _check_timeouts(alias: str) -> list[CheckMessage]:
     """W002 when the borrowed pool could make a login wait on Redis for seconds.
 
-    Reads the pool's effective connection settings; building the client does no I/O.
+    Reads the pool's effective connection settings; building the redis-py object does no I/O.
     """
     pool = getattr(get_client(alias), "connection_pool", None)
     if pool is None:
