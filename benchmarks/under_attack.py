@@ -1,0 +1,287 @@
+"""Under attack, through a real server: ``python -m benchmarks.under_attack [--quick]``.
+
+The example project under ``gunicorn -k gthread`` takes a credential-stuffing spray over
+loopback (many client addresses in ``X-Forwarded-For``, wrong passwords, some clients
+past their limit) and a trickle of honest logins with Django's real password hasher. Per
+subject, one after the other on the same Redis: requests per second absorbed, the honest
+logins' p50/p99 during the attack, honest logins refused, 5xx answers, and the CPU time
+Redis and the gunicorn processes spent. :func:`run` returns the rows for the suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+
+from benchmarks.attack import load, server
+from benchmarks.attack.hashers import ITERATIONS_ENV
+
+SUBJECTS = {
+    "axes-redis": "axes-redis (AxesRedisHandler), django-redis",
+    "cache": "AxesCacheHandler, django-redis",
+    "database": "AxesDatabaseHandler, PostgreSQL",
+}
+FULL = {"seconds": 15.0, "max_requests": 50_000}
+QUICK = {"seconds": 4.0, "max_requests": 10_000}
+HONEST_ANSWER = 302
+"""A successful form login redirects; anything else refused an honest user."""
+LOCKED_ANSWERS = (403, 429)
+WARM_UP_REQUESTS = 8
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One subject's figures; ``skipped`` says why a subject did not run (figures then 0)."""
+
+    subject: str
+    label: str
+    seconds: float = 0.0
+    requests: int = 0
+    requests_per_second: float = 0.0
+    attack_refused_locked: int = 0
+    honest_logins: int = 0
+    honest_p50_ms: float = 0.0
+    honest_p99_ms: float = 0.0
+    honest_refused: int = 0
+    server_errors: int = 0
+    """5xx answers, attack and honest."""
+    no_answer: int = 0
+    store_cpu_seconds: float = 0.0
+    """Redis's, or PostgreSQL's for the database handler."""
+    django_cpu_seconds: float = 0.0
+    django_cpu_ms_per_request: float = 0.0
+    skipped: str = ""
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile: a value that was measured, never an interpolation."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def redis_cpu(url: str) -> float:
+    with redis.Redis.from_url(url) as connection:
+        info = connection.info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
+def _warm_up(port: int) -> None:
+    """Every worker past its first request (URLconf, templates) before the clock starts."""
+    for _ in range(WARM_UP_REQUESTS):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("GET", "/login/")
+            connection.getresponse().read()
+        finally:
+            connection.close()
+
+
+def store_cpu(subject: str, redis_url: str) -> float:
+    return server.postgres_cpu_seconds() if subject == "database" else redis_cpu(redis_url)
+
+
+def figures_row(subject: str, figures: load.Figures, store_s: float, django_s: float) -> Row:
+    statuses = [figures.attack_statuses, figures.honest_statuses]
+    requests = sum(sum(found.values()) for found in statuses)
+    return Row(
+        subject=subject,
+        label=SUBJECTS[subject],
+        seconds=round(figures.elapsed, 2),
+        requests=requests,
+        requests_per_second=round(requests / figures.elapsed, 1) if figures.elapsed else 0.0,
+        attack_refused_locked=sum(figures.attack_statuses.get(code, 0) for code in LOCKED_ANSWERS),
+        honest_logins=sum(figures.honest_statuses.values()),
+        honest_p50_ms=round(percentile(figures.honest_seconds, 0.50) * 1000, 1),
+        honest_p99_ms=round(percentile(figures.honest_seconds, 0.99) * 1000, 1),
+        honest_refused=sum(
+            count for code, count in figures.honest_statuses.items() if code != HONEST_ANSWER
+        ),
+        server_errors=sum(
+            count for found in statuses for code, count in found.items() if code >= 500
+        ),
+        no_answer=figures.errors,
+        store_cpu_seconds=round(store_s, 3),
+        django_cpu_seconds=round(django_s, 2),
+        django_cpu_ms_per_request=round(django_s * 1000 / requests, 2) if requests else 0.0,
+    )
+
+
+def run_subject(
+    subject: str,
+    redis_url: str,
+    postgres_url: str | None,
+    seconds: float,
+    max_requests: int,
+    iterations: int | None = None,
+) -> Row:
+    """Serve the project for ``subject``, attack it, stop it; the figures of the attack."""
+    from demo_project import DEMO_USERS
+
+    with tempfile.TemporaryDirectory(prefix="under-attack-") as workdir:
+        overrides = {
+            "ATTACK_SUBJECT": subject,
+            "ATTACK_REDIS_URL": redis_url,
+            "ATTACK_DB": str(Path(workdir) / "default.sqlite3"),
+            "ATTACK_POSTGRES_URL": postgres_url or "",
+            ITERATIONS_ENV: str(iterations or ""),
+        }
+        env = server.project_env(overrides)
+        with redis.Redis.from_url(redis_url) as connection:
+            connection.flushdb()
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.attack.prepare"],
+            cwd=server.ROOT,
+            env=env,
+            check=True,
+        )
+        with server.served(env, Path(workdir) / "gunicorn.log") as served:
+            _warm_up(served.port)
+            store_before = store_cpu(subject, redis_url)
+            django_before = server.cpu_seconds(served.pid)
+            users = {username: password for username, password, _ in DEMO_USERS}
+            figures = load.attack(served.port, users, seconds, max_requests)
+            store_s = store_cpu(subject, redis_url) - store_before
+            django_s = server.cpu_seconds(served.pid) - django_before
+    return figures_row(subject, figures, store_s, django_s)
+
+
+@contextmanager
+def throwaway_redis(url: str | None) -> Iterator[str]:
+    """``url`` if given, else a redis-server of this run's own (so its CPU is the subjects')."""
+    if url:
+        yield url
+        return
+    from tests.redis_server import throwaway_server
+
+    with throwaway_server() as started:
+        yield started
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[tuple[str | None, str]]:
+    """(URL of a database of this run's own, or None, and why) on ``DATABASE_URL``'s server."""
+    import psycopg
+
+    admin_url = os.environ.get("DATABASE_URL", POSTGRES_URL)
+    name = f"axes_under_attack_{os.getpid()}"
+    try:
+        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+    except psycopg.Error as exc:
+        yield None, f"no PostgreSQL at {admin_url}: {str(exc).strip().splitlines()[0]}"
+        return
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        parts = urlsplit(admin_url)
+        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, "")), ""
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def run(
+    redis_url: str | None = None,
+    seconds: float = FULL["seconds"],
+    max_requests: int = int(FULL["max_requests"]),
+    subjects: Sequence[str] = tuple(SUBJECTS),
+    iterations: int | None = None,
+) -> list[Row]:
+    """Each subject's figures, in one run on one Redis (a throwaway one without ``redis_url``)."""
+    sys.path.insert(0, str(server.ROOT / "example"))
+    rows = []
+    with ExitStack() as stack:
+        url = stack.enter_context(throwaway_redis(redis_url))
+        postgres_url, postgres_why = None, ""
+        if "database" in subjects:
+            postgres_url, postgres_why = stack.enter_context(throwaway_postgres())
+        for subject in subjects:
+            if subject == "database" and postgres_url is None:
+                rows.append(Row(subject, SUBJECTS[subject], skipped=postgres_why))
+                continue
+            rows.append(run_subject(subject, url, postgres_url, seconds, max_requests, iterations))
+    return rows
+
+
+COLUMNS = [
+    ("label", "subject"),
+    ("requests_per_second", "req/s absorbed"),
+    ("requests", "requests"),
+    ("attack_refused_locked", "attack locked out"),
+    ("honest_logins", "honest logins"),
+    ("honest_p50_ms", "honest p50 ms"),
+    ("honest_p99_ms", "honest p99 ms"),
+    ("honest_refused", "honest refused"),
+    ("server_errors", "5xx"),
+    ("no_answer", "no answer"),
+    ("store_cpu_seconds", "Redis (PostgreSQL) CPU s"),
+    ("django_cpu_seconds", "Django CPU s"),
+    ("django_cpu_ms_per_request", "Django CPU ms/req"),
+]
+
+
+def table(rows: Sequence[Row]) -> str:
+    """A Markdown table, one line per subject."""
+    lines = [
+        "| " + " | ".join(title for _, title in COLUMNS) + " |",
+        "|---" + "|---:" * (len(COLUMNS) - 1) + "|",
+    ]
+    for row in rows:
+        values: dict[str, Any] = asdict(row)
+        if row.skipped:
+            cells = [row.label, f"skipped: {row.skipped}"] + [""] * (len(COLUMNS) - 2)
+        else:
+            cells = [f"{values[name]:,}" if name != "label" else row.label for name, _ in COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="about 4 s per subject, not 15")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL"),
+        help="a Redis whose database is flushed (default REDIS_URL; unset, a throwaway server)",
+    )
+    parser.add_argument("--subject", action="append", choices=list(SUBJECTS), dest="subjects")
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        help="PBKDF2 rounds of the project's hasher (default: Django's, as the project has it)",
+    )
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    rows = run(
+        args.redis_url,
+        seconds=sizes["seconds"],
+        max_requests=int(sizes["max_requests"]),
+        subjects=args.subjects or tuple(SUBJECTS),
+        iterations=args.iterations,
+    )
+    print(
+        f"Under attack: gunicorn -k gthread, {server.WORKERS} workers x {server.THREADS} threads;"
+        f" {load.ATTACKERS} attack connections and one honest login at a time, "
+        f"{sizes['seconds']:g} s per subject; PBKDF2 at "
+        f"{args.iterations or 'Django default'} iterations"
+    )
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
