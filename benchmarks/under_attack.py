@@ -34,8 +34,18 @@ SUBJECTS = {
     "cache": "AxesCacheHandler, django-redis",
     "database": "AxesDatabaseHandler, PostgreSQL",
 }
-FULL = {"seconds": 15.0, "max_requests": 50_000}
-QUICK = {"seconds": 4.0, "max_requests": 10_000}
+
+
+@dataclass(frozen=True)
+class Size:
+    """How long one subject is attacked, and at most how many requests it is sent."""
+
+    seconds: float
+    max_requests: int
+
+
+FULL = Size(15.0, 50_000)
+QUICK = Size(4.0, 10_000)
 HONEST_ANSWER = 302
 """A successful form login redirects; anything else refused an honest user."""
 LOCKED_ANSWERS = (403, 429)
@@ -51,7 +61,9 @@ class Row:
     label: str
     seconds: float = 0.0
     requests: int = 0
+    """Every answered request, those still in flight at the deadline included."""
     requests_per_second: float = 0.0
+    """Answers within the window, per second of it."""
     attack_refused_locked: int = 0
     honest_logins: int = 0
     honest_p50_ms: float = 0.0
@@ -102,9 +114,9 @@ def figures_row(subject: str, figures: load.Figures, store_s: float, django_s: f
     return Row(
         subject=subject,
         label=SUBJECTS[subject],
-        seconds=round(figures.elapsed, 2),
+        seconds=round(figures.window, 2),
         requests=requests,
-        requests_per_second=round(requests / figures.elapsed, 1) if figures.elapsed else 0.0,
+        requests_per_second=round(figures.answered_in_window / figures.window, 1),
         attack_refused_locked=sum(figures.attack_statuses.get(code, 0) for code in LOCKED_ANSWERS),
         honest_logins=sum(figures.honest_statuses.values()),
         honest_p50_ms=round(percentile(figures.honest_seconds, 0.50) * 1000, 1),
@@ -196,13 +208,14 @@ def throwaway_postgres() -> Iterator[tuple[str | None, str]]:
 
 def run(
     redis_url: str | None = None,
-    seconds: float = FULL["seconds"],
-    max_requests: int = int(FULL["max_requests"]),
+    seconds: float = FULL.seconds,
+    max_requests: int = FULL.max_requests,
     subjects: Sequence[str] = tuple(SUBJECTS),
     iterations: int | None = None,
 ) -> list[Row]:
     """Each subject's figures, in one run on one Redis (a throwaway one without ``redis_url``)."""
-    sys.path.insert(0, str(server.ROOT / "example"))
+    if str(server.EXAMPLE) not in sys.path:
+        sys.path.insert(0, str(server.EXAMPLE))
     rows = []
     with ExitStack() as stack:
         url = stack.enter_context(throwaway_redis(redis_url))
@@ -265,18 +278,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="PBKDF2 rounds of the project's hasher (default: Django's, as the project has it)",
     )
     args = parser.parse_args(argv)
-    sizes = QUICK if args.quick else FULL
+    size = QUICK if args.quick else FULL
     rows = run(
         args.redis_url,
-        seconds=sizes["seconds"],
-        max_requests=int(sizes["max_requests"]),
+        seconds=size.seconds,
+        max_requests=size.max_requests,
         subjects=args.subjects or tuple(SUBJECTS),
         iterations=args.iterations,
     )
     print(
         f"Under attack: gunicorn -k gthread, {server.WORKERS} workers x {server.THREADS} threads;"
         f" {load.ATTACKERS} attack connections and one honest login at a time, "
-        f"{sizes['seconds']:g} s per subject; PBKDF2 at "
+        f"{size.seconds:g} s per subject; PBKDF2 at "
         f"{args.iterations or 'Django default'} iterations"
     )
     print(table(rows))

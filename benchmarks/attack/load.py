@@ -44,7 +44,9 @@ class Figures:
     honest_seconds: list[float] = field(default_factory=list)
     errors: int = 0
     """Requests that got no answer (a connection refused, reset, or timed out)."""
-    elapsed: float = 0.0
+    window: float = 0.0
+    """Seconds from the first request to the deadline, or to the last answer if sooner."""
+    answered_in_window: int = 0
 
 
 class Connection:
@@ -126,6 +128,7 @@ class Attack:
         self.port = port
         self.users = users
         self.usernames = [*users, *(f"user{n}@example.com" for n in range(DECOY_USERS))]
+        self.duration = duration
         self.deadline = time.monotonic() + duration
         self.budget = max_requests
         self.random = random.Random(seed)
@@ -145,6 +148,8 @@ class Attack:
             self.figures.errors += 1
             await connection.close()
             return None
+        if time.monotonic() <= self.deadline:
+            self.figures.answered_in_window += 1
         return status
 
     async def attacker(self, token: str) -> None:
@@ -188,8 +193,9 @@ class Attack:
     async def run(self) -> Figures:
         token = await csrf_token(self.port)
         started = time.monotonic()
+        self.deadline = started + self.duration
         await asyncio.gather(self.honest(token), *(self.attacker(token) for _ in range(ATTACKERS)))
-        self.figures.elapsed = time.monotonic() - started
+        self.figures.window = min(time.monotonic(), self.deadline) - started
         return self.figures
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "example"
 SETTINGS_MODULE = "benchmarks.settings.under_attack"
 WORKERS = 2
 """One worker process per core of the 2-core machines the figures come from."""
@@ -87,7 +88,7 @@ def served(env: Mapping[str, str], log: Path) -> Iterator[Served]:
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "demo_project.wsgi:application",
-        "--pythonpath", str(ROOT / "example"),
+        "--pythonpath", str(EXAMPLE),
         "--worker-class", "gthread", "--workers", str(WORKERS), "--threads", str(THREADS),
         "--bind", f"127.0.0.1:{port}", "--backlog", "256",
         "--keep-alive", "5", "--timeout", "60", "--graceful-timeout", "5",
