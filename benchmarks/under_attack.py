@@ -33,6 +33,7 @@ SUBJECTS = {
     "axes-redis": "axes-redis (AxesRedisHandler), django-redis",
     "cache": "AxesCacheHandler, django-redis",
     "database": "AxesDatabaseHandler, PostgreSQL",
+    "defender": "django-defender",
 }
 
 
@@ -48,7 +49,6 @@ FULL = Size(15.0, 50_000)
 QUICK = Size(4.0, 10_000)
 HONEST_ANSWER = 302
 """A successful form login redirects; anything else refused an honest user."""
-LOCKED_ANSWERS = (403, 429)
 WARM_UP_REQUESTS = 8
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -64,7 +64,7 @@ class Row:
     """Every answered request, those still in flight at the deadline included."""
     requests_per_second: float = 0.0
     """Answers within the window, per second of it."""
-    attack_refused_locked: int = 0
+    attack_locked_out: int = 0
     honest_logins: int = 0
     honest_p50_ms: float = 0.0
     honest_p99_ms: float = 0.0
@@ -110,14 +110,14 @@ def store_cpu(subject: str, redis_url: str) -> float:
 
 def figures_row(subject: str, figures: load.Figures, store_s: float, django_s: float) -> Row:
     statuses = [figures.attack_statuses, figures.honest_statuses]
-    requests = sum(sum(found.values()) for found in statuses)
+    requests = sum(count for found in statuses for code, count in found.items() if code)
     return Row(
         subject=subject,
         label=SUBJECTS[subject],
         seconds=round(figures.window, 2),
         requests=requests,
         requests_per_second=round(figures.answered_in_window / figures.window, 1),
-        attack_refused_locked=sum(figures.attack_statuses.get(code, 0) for code in LOCKED_ANSWERS),
+        attack_locked_out=figures.attack_locked,
         honest_logins=sum(figures.honest_statuses.values()),
         honest_p50_ms=round(percentile(figures.honest_seconds, 0.50) * 1000, 1),
         honest_p99_ms=round(percentile(figures.honest_seconds, 0.99) * 1000, 1),
@@ -234,7 +234,7 @@ COLUMNS = [
     ("label", "subject"),
     ("requests_per_second", "req/s absorbed"),
     ("requests", "requests"),
-    ("attack_refused_locked", "attack locked out"),
+    ("attack_locked_out", "attack locked out"),
     ("honest_logins", "honest logins"),
     ("honest_p50_ms", "honest p50 ms"),
     ("honest_p99_ms", "honest p99 ms"),

@@ -33,6 +33,9 @@ USER_AGENT = (
     "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
 CSRF_COOKIE = re.compile(rb"csrftoken=([A-Za-z0-9]+)")
+LOGIN_FORM = b'name="password"'
+"""In a failed login's answer (the form again), never in a lockout page."""
+LOCKED_STATUSES = (403, 429)
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Figures:
     """What one run saw, per kind of request."""
 
     attack_statuses: dict[int, int] = field(default_factory=dict)
+    attack_locked: int = 0
+    """Spray answers that were a lockout: 403/429, or (django-defender) a 200 without the form."""
     honest_statuses: dict[int, int] = field(default_factory=dict)
     honest_seconds: list[float] = field(default_factory=list)
     errors: int = 0
@@ -141,16 +146,22 @@ class Attack:
         self.budget -= 1
         return True
 
-    async def _send(self, connection: Connection, request: bytes) -> int | None:
+    async def _send(self, connection: Connection, request: bytes) -> tuple[int, bytes] | None:
         try:
-            status, _, _ = await asyncio.wait_for(connection.request(request), REQUEST_TIMEOUT)
+            status, _, body = await asyncio.wait_for(connection.request(request), REQUEST_TIMEOUT)
         except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError):
             self.figures.errors += 1
             await connection.close()
             return None
         if time.monotonic() <= self.deadline:
             self.figures.answered_in_window += 1
-        return status
+        return status, body
+
+    def _count_attack(self, status: int, body: bytes) -> None:
+        statuses = self.figures.attack_statuses
+        statuses[status] = statuses.get(status, 0) + 1
+        if status in LOCKED_STATUSES or (status == 200 and LOGIN_FORM not in body):
+            self.figures.attack_locked += 1
 
     async def attacker(self, token: str) -> None:
         connection = Connection(self.port)
@@ -166,10 +177,9 @@ class Attack:
                     if not self._go_on():
                         return
                     request = login_request(self.port, token, address, username, f"guess-{guess}")
-                    status = await self._send(connection, request)
-                    if status is not None:
-                        statuses = self.figures.attack_statuses
-                        statuses[status] = statuses.get(status, 0) + 1
+                    answer = await self._send(connection, request)
+                    if answer is not None:
+                        self._count_attack(*answer)
         finally:
             await connection.close()
 
@@ -182,12 +192,14 @@ class Attack:
             connection = Connection(self.port)
             started = time.monotonic()
             request = login_request(self.port, token, address, username, self.users[username])
-            status = await self._send(connection, request)
+            answer = await self._send(connection, request)
             await connection.close()
-            if status is not None:
+            # No answer refused the user as surely as a lockout did.
+            status = answer[0] if answer else 0
+            if answer is not None:
                 self.figures.honest_seconds.append(time.monotonic() - started)
-                statuses = self.figures.honest_statuses
-                statuses[status] = statuses.get(status, 0) + 1
+            statuses = self.figures.honest_statuses
+            statuses[status] = statuses.get(status, 0) + 1
             await asyncio.sleep(HONEST_PAUSE)
 
     async def run(self) -> Figures:

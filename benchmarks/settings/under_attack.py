@@ -1,9 +1,10 @@
 """The example project as the under-attack load test serves it, one subject per environment.
 
 ``ATTACK_SUBJECT`` picks the handler: ``axes-redis`` (AxesRedisHandler), ``cache``
-(django-axes' AxesCacheHandler) or ``database`` (AxesDatabaseHandler, its tables on the
-PostgreSQL at ``ATTACK_POSTGRES_URL``). Both Redis subjects use django-redis at
-``ATTACK_REDIS_URL``; Django's own tables are on the SQLite file ``ATTACK_DB``.
+(django-axes' AxesCacheHandler), ``database`` (AxesDatabaseHandler, its tables on the
+PostgreSQL at ``ATTACK_POSTGRES_URL``) or ``defender`` (django-defender instead of
+django-axes). The Redis subjects use ``ATTACK_REDIS_URL`` (django-redis for django-axes);
+Django's own tables are on the SQLite file ``ATTACK_DB``.
 
 Everything else is the example project's, with three changes so that the subjects differ
 in the handler alone and the figures measure a production-like site: the same lockout
@@ -23,7 +24,13 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "example"))
 
 from demo_project.settings import *  # noqa: F403
-from demo_project.settings import CACHES, DATABASES
+from demo_project.settings import (
+    CACHES,
+    DATABASES,
+    INSTALLED_APPS,
+    MIDDLEWARE,
+    TEMPLATES,
+)
 
 from benchmarks.attack.hashers import ITERATIONS_ENV
 
@@ -32,6 +39,7 @@ HANDLERS = {
     "axes-redis": "axes_redis.handler.AxesRedisHandler",
     "cache": "axes.handlers.cache.AxesCacheHandler",
     "database": "axes.handlers.database.AxesDatabaseHandler",
+    "defender": "axes.handlers.dummy.AxesDummyHandler",
 }
 
 DEBUG = False
@@ -60,6 +68,26 @@ if SUBJECT == "database":
         "PORT": str(_url.port or 5432),
     }
     DATABASE_ROUTERS = ["benchmarks.settings.db_postgres.AxesRouter"]
+
+if SUBJECT == "defender":
+    # django-defender as its README documents it, in place of django-axes: its app, its
+    # middleware (which wraps LoginView), its Redis. It locks when the count exceeds its
+    # limit, hence 2; by username and address together, as the others do.
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if not app.startswith("axes")] + ["defender"]
+    MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("axes")] + [
+        "defender.middleware.FailedLoginMiddleware"
+    ]
+    AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    TEMPLATES[0]["OPTIONS"]["context_processors"] = [
+        name
+        for name in TEMPLATES[0]["OPTIONS"]["context_processors"]
+        if not name.startswith("axes_redis")
+    ]
+    DEFENDER_REDIS_URL = CACHES["axes"]["LOCATION"]
+    DEFENDER_LOGIN_FAILURE_LIMIT = AXES_FAILURE_LIMIT - 1
+    DEFENDER_COOLOFF_TIME = int(AXES_COOLOFF_TIME.total_seconds())
+    DEFENDER_LOCK_OUT_BY_IP_AND_USERNAME = True
+    DEFENDER_BEHIND_REVERSE_PROXY = True
 
 if os.environ.get(ITERATIONS_ENV):
     PASSWORD_HASHERS = ["benchmarks.attack.hashers.TunedPBKDF2PasswordHasher"]
