@@ -19,7 +19,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -39,14 +39,16 @@ SUBJECTS = {
 
 @dataclass(frozen=True)
 class Size:
-    """How long one subject is attacked, and at most how many requests it is sent."""
+    """How long each subject is attacked in all, at most how many requests it is sent,
+    and in how many turns."""
 
     seconds: float
     max_requests: int
+    rounds: int
 
 
-FULL = Size(15.0, 50_000)
-QUICK = Size(4.0, 10_000)
+FULL = Size(15.0, 50_000, 3)
+QUICK = Size(4.0, 10_000, 2)
 HONEST_ANSWER = 302
 """A successful form login redirects; anything else refused an honest user."""
 WARM_UP_REQUESTS = 8
@@ -108,7 +110,8 @@ def store_cpu(subject: str, redis_url: str) -> float:
     return server.postgres_cpu_seconds() if subject == "database" else redis_cpu(redis_url)
 
 
-def figures_row(subject: str, figures: load.Figures, store_s: float, django_s: float) -> Row:
+def figures_row(subject: str, measured: Measured) -> Row:
+    figures, store_s, django_s = measured.figures, measured.store_seconds, measured.django_seconds
     statuses = [figures.attack_statuses, figures.honest_statuses]
     requests = sum(count for found in statuses for code, count in found.items() if code)
     return Row(
@@ -134,43 +137,59 @@ def figures_row(subject: str, figures: load.Figures, store_s: float, django_s: f
     )
 
 
-def run_subject(
+@dataclass
+class Measured:
+    """What the rounds of one subject add up to."""
+
+    figures: load.Figures = field(default_factory=load.Figures)
+    store_seconds: float = 0.0
+    django_seconds: float = 0.0
+
+
+@contextmanager
+def serving(
+    subject: str, redis_url: str, postgres_url: str | None, iterations: int | None, workdir: Path
+) -> Iterator[server.Served]:
+    """The project for ``subject`` with its database prepared, answering and warmed up."""
+    overrides = {
+        "ATTACK_SUBJECT": subject,
+        "ATTACK_REDIS_URL": redis_url,
+        "ATTACK_DB": str(workdir / f"{subject}.sqlite3"),
+        "ATTACK_POSTGRES_URL": postgres_url or "",
+        ITERATIONS_ENV: str(iterations or ""),
+    }
+    env = server.project_env(overrides)
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.attack.prepare"], cwd=server.ROOT, env=env, check=True
+    )
+    with server.served(env, workdir / f"{subject}.log") as served:
+        _warm_up(served.port)
+        yield served
+
+
+def attack_round(
     subject: str,
+    served: server.Served,
     redis_url: str,
-    postgres_url: str | None,
-    seconds: float,
-    max_requests: int,
-    iterations: int | None = None,
-) -> Row:
-    """Serve the project for ``subject``, attack it, stop it; the figures of the attack."""
+    size: Size,
+    round_: int,
+    measured: Measured,
+) -> None:
     from demo_project import DEMO_USERS
 
-    with tempfile.TemporaryDirectory(prefix="under-attack-") as workdir:
-        overrides = {
-            "ATTACK_SUBJECT": subject,
-            "ATTACK_REDIS_URL": redis_url,
-            "ATTACK_DB": str(Path(workdir) / "default.sqlite3"),
-            "ATTACK_POSTGRES_URL": postgres_url or "",
-            ITERATIONS_ENV: str(iterations or ""),
-        }
-        env = server.project_env(overrides)
-        with redis.Redis.from_url(redis_url) as connection:
-            connection.flushdb()
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.attack.prepare"],
-            cwd=server.ROOT,
-            env=env,
-            check=True,
-        )
-        with server.served(env, Path(workdir) / "gunicorn.log") as served:
-            _warm_up(served.port)
-            store_before = store_cpu(subject, redis_url)
-            django_before = server.cpu_seconds(served.pid)
-            users = {username: password for username, password, _ in DEMO_USERS}
-            figures = load.attack(served.port, users, seconds, max_requests)
-            store_s = store_cpu(subject, redis_url) - store_before
-            django_s = server.cpu_seconds(served.pid) - django_before
-    return figures_row(subject, figures, store_s, django_s)
+    users = {username: password for username, password, _ in DEMO_USERS}
+    store_before = store_cpu(subject, redis_url)
+    django_before = server.cpu_seconds(served.pid)
+    load.attack(
+        served.port,
+        users,
+        size.seconds / size.rounds,
+        size.max_requests // size.rounds,
+        measured.figures,
+        round_,
+    )
+    measured.store_seconds += store_cpu(subject, redis_url) - store_before
+    measured.django_seconds += server.cpu_seconds(served.pid) - django_before
 
 
 @contextmanager
@@ -208,26 +227,44 @@ def throwaway_postgres() -> Iterator[tuple[str | None, str]]:
 
 def run(
     redis_url: str | None = None,
-    seconds: float = FULL.seconds,
-    max_requests: int = FULL.max_requests,
+    size: Size = FULL,
     subjects: Sequence[str] = tuple(SUBJECTS),
     iterations: int | None = None,
 ) -> list[Row]:
-    """Each subject's figures, in one run on one Redis (a throwaway one without ``redis_url``)."""
+    """Each subject's figures, in one run on one Redis (a throwaway one without ``redis_url``).
+
+    Every subject's server runs from the start, idle while another is attacked, and the
+    subjects take turns, round after round in a rotating order: a machine whose speed
+    moves over minutes then moves every subject's figures alike.
+    """
     if str(server.EXAMPLE) not in sys.path:
         sys.path.insert(0, str(server.EXAMPLE))
-    rows = []
+    skipped: dict[str, str] = {}
+    ready: dict[str, server.Served] = {}
     with ExitStack() as stack:
         url = stack.enter_context(throwaway_redis(redis_url))
-        postgres_url, postgres_why = None, ""
+        with redis.Redis.from_url(url) as connection:
+            connection.flushdb()
+        postgres_url = None
         if "database" in subjects:
-            postgres_url, postgres_why = stack.enter_context(throwaway_postgres())
+            postgres_url, skipped["database"] = stack.enter_context(throwaway_postgres())
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="under-attack-")))
         for subject in subjects:
-            if subject == "database" and postgres_url is None:
-                rows.append(Row(subject, SUBJECTS[subject], skipped=postgres_why))
-                continue
-            rows.append(run_subject(subject, url, postgres_url, seconds, max_requests, iterations))
-    return rows
+            if not skipped.get(subject):
+                ready[subject] = stack.enter_context(
+                    serving(subject, url, postgres_url, iterations, workdir)
+                )
+        measured = {subject: Measured() for subject in ready}
+        turns = list(ready)
+        for round_ in range(size.rounds):
+            for subject in turns[round_ % len(turns) :] + turns[: round_ % len(turns)]:
+                attack_round(subject, ready[subject], url, size, round_, measured[subject])
+    return [
+        figures_row(subject, measured[subject])
+        if subject in measured
+        else Row(subject, SUBJECTS[subject], skipped=skipped[subject])
+        for subject in subjects
+    ]
 
 
 COLUMNS = [
@@ -281,15 +318,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = QUICK if args.quick else FULL
     rows = run(
         args.redis_url,
-        seconds=size.seconds,
-        max_requests=size.max_requests,
+        size,
         subjects=args.subjects or tuple(SUBJECTS),
         iterations=args.iterations,
     )
     print(
         f"Under attack: gunicorn -k gthread, {server.WORKERS} workers x {server.THREADS} threads;"
         f" {load.ATTACKERS} attack connections and one honest login at a time, "
-        f"{size.seconds:g} s per subject; PBKDF2 at "
+        f"{size.seconds:g} s per subject in {size.rounds} turns; PBKDF2 at "
         f"{args.iterations or 'Django default'} iterations"
     )
     print(table(rows))

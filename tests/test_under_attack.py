@@ -24,8 +24,7 @@ def test_spray_locks_attackers_out_and_lets_honest_users_in(private_server_url: 
     """Credential stuffing through a real server must not cost an honest user a login."""
     [row] = under_attack.run(
         private_server_url,
-        seconds=1.5,
-        max_requests=5_000,
+        under_attack.Size(seconds=1.5, max_requests=5_000, rounds=1),
         subjects=["axes-redis"],
         iterations=CHEAP_ITERATIONS,
     )

@@ -26,6 +26,8 @@ PERSISTENT_SHARE = 0.25
 PERSISTENT_GUESSES = 8
 """Past a limit of 3, so the last guesses of a persistent client meet the lockout."""
 SPRAY_GUESSES = (1, 2)
+ROUND_CLIENTS = 500_000
+"""Addresses a round may use; far more than a round's requests at any rate seen."""
 DECOY_USERS = 40
 """Usernames that do not exist, beside the real ones, as in a leaked-credentials list."""
 USER_AGENT = (
@@ -50,7 +52,8 @@ class Figures:
     errors: int = 0
     """Requests that got no answer (a connection refused, reset, or timed out)."""
     window: float = 0.0
-    """Seconds from the first request to the deadline, or to the last answer if sooner."""
+    """Seconds from the first request to the deadline, or to the last answer if sooner,
+    summed over rounds."""
     answered_in_window: int = 0
 
 
@@ -128,7 +131,13 @@ async def csrf_token(port: int) -> str:
 
 class Attack:
     def __init__(
-        self, port: int, users: dict[str, str], duration: float, max_requests: int, seed: int
+        self,
+        port: int,
+        users: dict[str, str],
+        duration: float,
+        max_requests: int,
+        figures: Figures,
+        round_: int,
     ) -> None:
         self.port = port
         self.users = users
@@ -136,9 +145,11 @@ class Attack:
         self.duration = duration
         self.deadline = time.monotonic() + duration
         self.budget = max_requests
-        self.random = random.Random(seed)
-        self.clients = 0
-        self.figures = Figures()
+        self.random = random.Random(round_)
+        # Each round sprays and signs in from addresses of its own: none is locked already.
+        self.clients = round_ * ROUND_CLIENTS
+        self.honest_clients = round_ * ROUND_CLIENTS
+        self.figures = figures
 
     def _go_on(self) -> bool:
         if self.budget <= 0 or time.monotonic() >= self.deadline:
@@ -184,11 +195,11 @@ class Attack:
             await connection.close()
 
     async def honest(self, token: str) -> None:
-        n = 0
         while self._go_on():
-            n += 1
+            self.honest_clients += 1
+            n = self.honest_clients
             username = self.random.choice(list(self.users))
-            address = f"10.77.{n // 256 % 256}.{n % 256}"
+            address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
             connection = Connection(self.port)
             started = time.monotonic()
             request = login_request(self.port, token, address, username, self.users[username])
@@ -207,12 +218,18 @@ class Attack:
         started = time.monotonic()
         self.deadline = started + self.duration
         await asyncio.gather(self.honest(token), *(self.attacker(token) for _ in range(ATTACKERS)))
-        self.figures.window = min(time.monotonic(), self.deadline) - started
+        self.figures.window += min(time.monotonic(), self.deadline) - started
         return self.figures
 
 
 def attack(
-    port: int, users: dict[str, str], duration: float, max_requests: int, seed: int = 12
-) -> Figures:
-    """Spray the server on ``port`` for ``duration`` seconds or ``max_requests`` requests."""
-    return asyncio.run(Attack(port, users, duration, max_requests, seed).run())
+    port: int,
+    users: dict[str, str],
+    duration: float,
+    max_requests: int,
+    figures: Figures,
+    round_: int = 0,
+) -> None:
+    """Spray the server on ``port`` for ``duration`` seconds or ``max_requests`` requests,
+    adding what it saw to ``figures`` (rounds of one subject add up)."""
+    asyncio.run(Attack(port, users, duration, max_requests, figures, round_).run())
