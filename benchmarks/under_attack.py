@@ -3,9 +3,9 @@
 The example project under ``gunicorn -k gthread`` takes a credential-stuffing spray over
 loopback (many client addresses in ``X-Forwarded-For``, wrong passwords, some clients
 past their limit) and a trickle of honest logins with Django's real password hasher. Per
-subject, one after the other on the same Redis: requests per second absorbed, the honest
-logins' p50/p99 during the attack, honest logins refused, 5xx answers, and the CPU time
-Redis and the gunicorn processes spent. :func:`run` returns the rows for the suite.
+subject, in turns on the same Redis: requests per second absorbed, the honest logins'
+p50/p99 during the attack, honest logins refused, 5xx answers, and the CPU time the store
+(Redis, or PostgreSQL) and the gunicorn processes spent. :func:`run` returns the rows.
 """
 
 from __future__ import annotations
