@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import math
 import os
 import subprocess
@@ -207,7 +208,11 @@ def throwaway_redis(url: str | None) -> Iterator[str]:
 @contextmanager
 def throwaway_postgres() -> Iterator[tuple[str | None, str]]:
     """(URL of a database of this run's own, or None, and why) on ``DATABASE_URL``'s server."""
-    import psycopg
+    try:
+        import psycopg
+    except ImportError as exc:
+        yield None, f"psycopg not installed ({exc})"
+        return
 
     admin_url = os.environ.get("DATABASE_URL", POSTGRES_URL)
     name = f"axes_under_attack_{os.getpid()}"
@@ -245,6 +250,8 @@ def run(
         url = stack.enter_context(throwaway_redis(redis_url))
         with redis.Redis.from_url(url) as connection:
             connection.flushdb()
+        if "defender" in subjects and importlib.util.find_spec("defender") is None:
+            skipped["defender"] = "django-defender not installed"
         postgres_url = None
         if "database" in subjects:
             postgres_url, skipped["database"] = stack.enter_context(throwaway_postgres())

@@ -48,6 +48,7 @@ class Figures:
     attack_locked: int = 0
     """Spray answers that were a lockout: 403/429, or (django-defender) a 200 without the form."""
     honest_statuses: dict[int, int] = field(default_factory=dict)
+    """Status 0 counts the honest logins that got no answer."""
     honest_seconds: list[float] = field(default_factory=list)
     errors: int = 0
     """Requests that got no answer (a connection refused, reset, or timed out)."""
