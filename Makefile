@@ -37,7 +37,8 @@ test: venv
 test-slow: venv
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
-# The parallel guard through real servers (gunicorn -k gthread, uvicorn), beside AxesCacheHandler.
+# Real servers (gunicorn -k gthread, uvicorn): the parallel guard beside AxesCacheHandler, and
+# the under-attack scenario at its smallest.
 test-server: venv
 	$(BIN)/python -m pytest -m server -s $(PYTEST_ARGS)
 
