@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import redis
 
-from tests.test_demo import ALICE_KEY, LIMIT, lock_out_alice, running_demo
+from tests.support.demo import ALICE_KEY, LIMIT, lock_out_alice, running_demo
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
