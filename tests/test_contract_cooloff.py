@@ -19,8 +19,10 @@ from axes.utils import reset
 from django.http import HttpRequest
 
 from tests.support.contract import (
+    DAY_MS,
     HOUR_MS,
     PERMALOCK_MESSAGE,
+    RETENTION,
     WHOLE_SECOND_COOLOFF,
     assert_pttl,
     deadline,
@@ -89,6 +91,21 @@ def test_no_cooloff_locks_until_reset(handler, users, client, settings):
     assert reset(ip=LOCAL) == 1
     assert handler.stored() == set()
     assert attempt(client, "alice", RIGHT).status_code == ALLOWED
+
+
+def test_a_count_below_the_limit_without_cooloff_is_not_kept_for_ever(
+    handler, users, client, settings
+):
+    """AXES_COOLOFF_TIME=None: a sprayed client that never reaches the limit must not stay in
+    Redis for ever (a password spray would fill it)."""
+    settings.AXES_COOLOFF_TIME = None
+    assert attempt(client).status_code == NOT_BLOCKED
+    name = handler.key(ip_address=LOCAL)
+    assert handler.failures(name) == 1
+    if handler.differs(RETENTION):
+        assert handler.redis.pttl(name) == -1
+    else:
+        assert_pttl(handler.redis, name, DAY_MS, slack_ms=5_000)
 
 
 def test_lockout_expires_after_a_sub_minute_cooloff(handler, users, client, settings):

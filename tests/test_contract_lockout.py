@@ -13,9 +13,12 @@ import time
 
 import pytest
 from axes.handlers.proxy import AxesProxyHandler
+from django.test import Client
 
+from tests.backends import EVALUATIONS_KEY, CountingRaisingBackend
 from tests.support.contract import (
     COOLOFF_MESSAGE,
+    GUARD_COUNTS_EVERY_EVALUATION,
     HOUR_MS,
     READABLE_RECORD,
     assert_pttl,
@@ -26,6 +29,7 @@ from tests.support.logins import (
     LOCAL,
     NOT_BLOCKED,
     RIGHT,
+    api_attempt,
     attempt,
     fail,
     logged_in,
@@ -172,3 +176,26 @@ def test_failure_without_a_request_is_logged_and_ignored(handler, caplog):
         f"AXES: {class_name}.user_login_failed does not function without a request."
         in caplog.messages
     )
+
+
+def test_guesses_that_crash_after_the_password_check_are_limited(handler, users, settings):
+    """The attacker who can make a login raise after the password check (so no
+    user_login_failed is sent) must still get no more than AXES_FAILURE_LIMIT evaluations."""
+    settings.AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
+        f"{CountingRaisingBackend.__module__}.CountingRaisingBackend",
+    ]
+    settings.AXES_LOCKOUT_PARAMETERS = ["username"]
+    settings.AXES_REDIS_GUARD_WAIT = 0.01  # refused at once while the crashed guesses hold
+    browser = Client(raise_request_exception=False)
+    guesses = [{"username": "alice", "password": f"guess-{n}"} for n in range(5)]
+    statuses = [api_attempt(browser, guess).status_code for guess in guesses]
+    evaluations = int(handler.redis.get(EVALUATIONS_KEY))
+    if handler.differs(GUARD_COUNTS_EVERY_EVALUATION):
+        assert statuses == [500] * 5
+        assert evaluations == 5
+        assert handler.stored() == set()
+        return
+    # Refused as busy: each crashed guess holds its slot for AXES_REDIS_GUARD_HOLD.
+    assert statuses == [500] * 3 + [429] * 2
+    assert evaluations == 3

@@ -30,6 +30,7 @@ PERMALOCK_MESSAGE = (
     "Account locked: too many login attempts. Contact an admin to unlock your account."
 )
 HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
 EXPIRY_GRAIN_MS = 10
 
 
@@ -63,12 +64,27 @@ ADMIN_ONLY_SITE_LOCKED = Divergence(
     "too (they are guesses, and operators see them) but locks the admin login only, as the "
     "setting says.",
 )
+GUARD_COUNTS_EVERY_EVALUATION = Divergence(
+    "the parallel guard counts every evaluation",
+    "our guard takes a slot before each password is evaluated, and a request that crashes keeps "
+    "it for AXES_REDIS_GUARD_HOLD, so every evaluation counts towards the limit; "
+    "AxesCacheHandler counts the failures user_login_failed reports, and a request that raises "
+    "after the password check reports none.",
+)
+RETENTION = Divergence(
+    "counts below the limit are retained, not kept",
+    "with AXES_COOLOFF_TIME = None AxesCacheHandler keeps every count for ever, so a password "
+    "spray fills Redis; ours lets a count below the limit expire after AXES_REDIS_RETENTION "
+    "(a lockout still lasts until it is reset).",
+)
 
 DIVERGENCES = [
     WHOLE_SECOND_COOLOFF,
     READABLE_RECORD,
     EMPTY_VALUES_JOINED,
     ADMIN_ONLY_SITE_LOCKED,
+    GUARD_COUNTS_EVERY_EVALUATION,
+    RETENTION,
 ]
 
 
