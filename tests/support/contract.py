@@ -5,6 +5,9 @@ handler left in Redis. Where they claim parity with django-axes, they run once o
 and once on django-axes' own ``AxesCacheHandler``, with the cache on the same Redis; where the
 two differ on purpose, the test names the difference from ``DIVERGENCES`` and asserts the
 cache handler's answer as well as ours, so a difference that closes or widens is noticed.
+
+The behaviours are the ones django-axes documents and its own suite checks for
+``AxesCacheHandler`` (its tests/test_handlers.py and tests/test_login.py).
 """
 
 from __future__ import annotations
