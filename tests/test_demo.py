@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import redis
+from redis import Redis
 
 from tests.redis_server import free_port
 from tests.support.demo import (
@@ -130,20 +130,20 @@ def test_demo_on_real_redis_locks_out_and_stops_on_sigterm(
 ) -> None:
     """With Redis at REDIS_URL the demo must use it (lockout keys land there, the printed reset
     clears them) and SIGTERM must stop it."""
-    client = redis.Redis.from_url(redis_server_url)
-    client.flushdb()
+    redis = Redis.from_url(redis_server_url)
+    redis.flushdb()
     try:
         with running_demo(tmp_path, redis_server_url) as demo:
             assert f"{redis_server_url} (a real Redis server" in demo.output()
 
             lock_out_alice(demo)
-            assert client.hget(ALICE_KEY, "failures") == str(LIMIT + 1).encode()
-            assert 0 < client.pttl(ALICE_KEY) <= 120_000
+            assert redis.hget(ALICE_KEY, "failures") == str(LIMIT + 1).encode()
+            assert 0 < redis.pttl(ALICE_KEY) <= 120_000
 
             assert "1 attempts removed." in printed_reset(demo)
-            assert not client.exists(ALICE_KEY)
+            assert not redis.exists(ALICE_KEY)
             alice_logs_in(demo)
             stop(demo, signal.SIGTERM)
     finally:
-        client.flushdb()
-        client.close()
+        redis.flushdb()
+        redis.close()
