@@ -20,6 +20,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from axes.handlers.proxy import AxesProxyHandler
+from axes.signals import user_locked_out
+from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.test import override_settings
 
@@ -34,6 +37,8 @@ from tests.redis_server import (
     throwaway_cluster,
     throwaway_server,
 )
+from tests.support.contract import HANDLERS, HandlerUnderTest
+from tests.support.logins import RIGHT
 
 ON_CLUSTER = os.environ.get(SERVER_ENV) == "cluster"
 """``AXES_REDIS_TEST_SERVER=cluster``: the whole suite on a real 3-primary Redis Cluster."""
@@ -124,3 +129,48 @@ def private_redis(request: pytest.FixtureRequest, private_server_url: str) -> It
     """Like ``redis_db``, on the module's private server."""
     with axes_redis_at(request.param, private_server_url) as client:
         yield client
+
+
+@pytest.fixture(
+    params=[
+        "axes-redis",
+        # On a cluster only our handler is pointed at the nodes (AXES_REDIS_CLIENT).
+        pytest.param("AxesCacheHandler", marks=pytest.mark.single_node),
+    ]
+)
+def handler(
+    request: pytest.FixtureRequest, redis_db: Any, settings: Any
+) -> Iterator[HandlerUnderTest]:
+    """The handler a contract test holds to django-axes' behaviour: ours, then
+    ``AxesCacheHandler`` with its cache on the same Redis (``redis_db``)."""
+    under_test = HANDLERS[request.param](redis_db)
+    settings.AXES_HANDLER = under_test.dotted_path
+    AxesProxyHandler.get_implementation(force=True)
+    try:
+        yield under_test
+    finally:
+        # django-axes memoises the handler; the next test builds it from its own settings.
+        AxesProxyHandler.implementation = None
+
+
+@pytest.fixture
+def users(db: Any) -> None:
+    """alice (staff), bob, carol and the whitelisted user, all with the password ``RIGHT``."""
+    User.objects.create_user("alice", password=RIGHT, is_staff=True)
+    for name in ("bob", "carol", "trusted"):
+        User.objects.create_user(name, password=RIGHT)
+
+
+@pytest.fixture
+def lockouts() -> Iterator[list[dict[str, Any]]]:
+    """Every ``user_locked_out`` signal sent during the test, with its sender."""
+    sent: list[dict[str, Any]] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        sent.append({"sender": sender, **kwargs})
+
+    user_locked_out.connect(receiver, weak=False, dispatch_uid="contract-test")
+    try:
+        yield sent
+    finally:
+        user_locked_out.disconnect(dispatch_uid="contract-test")

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from axes_redis import keys, permissions
-from tests.test_clients import ALICE, BOB, IP, key, many_ips, seed, settle, stored
+from tests.support.tracked import ALICE, BOB, IP, key, many_ips, seed, settle, stored
 
 pytestmark = pytest.mark.django_db
 

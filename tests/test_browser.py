@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import redis
+from redis import Redis
 
-from tests.test_demo import ALICE_KEY, LIMIT, lock_out_alice, running_demo
+from tests.support.demo import ALICE_KEY, LIMIT, lock_out_alice, running_demo
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -116,12 +116,12 @@ def test_staff_sees_a_lockout_resets_it_and_it_is_gone(
     """The operator's whole loop, in the browser a person would use."""
     from selenium.webdriver.common.by import By
 
-    store = redis.Redis.from_url(redis_server_url)
-    store.flushdb()
+    redis = Redis.from_url(redis_server_url)
+    redis.flushdb()
     try:
         with running_demo(tmp_path, redis_server_url) as demo:
             lock_out_alice(demo)
-            assert store.hget(ALICE_KEY, "failures") == str(LIMIT + 1).encode()
+            assert redis.hget(ALICE_KEY, "failures") == str(LIMIT + 1).encode()
 
             browser.get(f"{demo.base}/admin/login/?next=/admin/")
             page_ready(browser, (By.NAME, "username")).send_keys("admin")
@@ -141,7 +141,7 @@ def test_staff_sees_a_lockout_resets_it_and_it_is_gone(
             assert "1 client(s) reset." in messages.text
             assert row_keys(browser) == []
             assert browser.find_element(By.ID, "no-clients").is_displayed()
-            assert not store.exists(ALICE_KEY)
+            assert not redis.exists(ALICE_KEY)
             screenshot(browser, "admin-after-reset")
 
             trail = browser.find_element(By.LINK_TEXT, "Login trail")
@@ -168,5 +168,5 @@ def test_staff_sees_a_lockout_resets_it_and_it_is_gone(
             browser.execute_script("document.getElementById('last-day').scrollIntoView()")
             screenshot(browser, "admin-attack-overview-day")
     finally:
-        store.flushdb()
-        store.close()
+        redis.flushdb()
+        redis.close()

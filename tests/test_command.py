@@ -22,7 +22,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from axes_redis import clients, keys, scripts
-from tests.test_clients import (
+from tests.support.tracked import (
     ALICE,
     ALICE_AT_IP,
     ALICE_AT_IP_UA,

@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from axes_redis import keys
 from axes_redis.store import METADATA_MAX_CHARS
+from tests.support.logins import API, attempt
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +36,6 @@ HOSTILE_USERNAMES = [
 ]
 
 
-def fail(client, username: str, **extra: str) -> int:
-    response = client.post("/api/auth/", {"username": username, "password": "wrong"}, **extra)
-    return int(response.status_code)
-
-
 def stored_keys(redis_db) -> set[str]:
     return {k.decode() for k in redis_db.scan_iter(match="axes:*")}
 
@@ -48,7 +44,7 @@ def stored_keys(redis_db) -> set[str]:
 def test_every_hostile_username_is_its_own_bounded_client(redis_db, client):
     """Glob characters, separators, NUL and 100 kB names must neither collide nor crash."""
     for username in HOSTILE_USERNAMES:
-        assert fail(client, username) == 401
+        assert attempt(client, username, path=API).status_code == 401
     found = stored_keys(redis_db)
     assert len(found) == len(HOSTILE_USERNAMES)
     assert max(len(k) for k in found) < 400
@@ -59,14 +55,14 @@ def test_every_hostile_username_is_its_own_bounded_client(redis_db, client):
 @override_settings(AXES_LOCKOUT_PARAMETERS=["username"], AXES_FAILURE_LIMIT=2)
 def test_locking_a_glob_username_locks_nobody_else(redis_db, client):
     """Locking out "*" must not lock out "alice" (a glob must never act as a wildcard)."""
-    assert [fail(client, "*") for _ in range(3)] == [401, 429, 429]
-    assert fail(client, "alice") == 401
+    assert [attempt(client, "*", path=API).status_code for _ in range(3)] == [401, 429, 429]
+    assert attempt(client, "alice", path=API).status_code == 401
 
 
 @override_settings(AXES_LOCKOUT_PARAMETERS=[["ip_address", "user_agent"]])
 def test_huge_user_agent_is_bounded_in_key_and_metadata(redis_db, client):
     """A 100 kB User-Agent must not become a 100 kB key or field (memory exhaustion)."""
-    assert fail(client, "alice", HTTP_USER_AGENT="A" * 100_000) == 401
+    assert attempt(client, "alice", path=API, ua="A" * 100_000).status_code == 401
     (key,) = stored_keys(redis_db)
     assert len(key) < 400
     assert len(redis_db.hget(key, "user_agent")) <= METADATA_MAX_CHARS
@@ -76,7 +72,7 @@ def test_huge_user_agent_is_bounded_in_key_and_metadata(redis_db, client):
 def test_huge_username_metadata_is_capped(redis_db, client):
     """Stored metadata is capped whatever the username length."""
     with override_settings(AXES_LOCKOUT_PARAMETERS=["username"]):
-        fail(client, "y" * 100_000)
+        attempt(client, "y" * 100_000, path=API)
     (key,) = stored_keys(redis_db)
     assert redis_db.hget(key, "username") == b"y" * METADATA_MAX_CHARS
 
@@ -84,7 +80,7 @@ def test_huge_username_metadata_is_capped(redis_db, client):
 def test_undecodable_header_bytes_do_not_crash_the_login(redis_db, client):
     """Header bytes that are not UTF-8 (WSGI hands them over as latin-1) must be stored safely."""
     with override_settings(AXES_LOCKOUT_PARAMETERS=[["ip_address", "user_agent"]]):
-        assert fail(client, "alice", HTTP_USER_AGENT="\xff\xfe\x80bad") == 401
+        assert attempt(client, "alice", path=API, ua="\xff\xfe\x80bad").status_code == 401
     (key,) = stored_keys(redis_db)
     assert redis_db.hget(key, "failures") == b"1"
 
@@ -93,7 +89,9 @@ def test_spoofed_forwarded_for_is_ignored(redis_db, client):
     """Rotating X-Forwarded-For must not give an attacker a fresh counter per request."""
     with override_settings(AXES_FAILURE_LIMIT=3):
         statuses = [
-            fail(client, "alice", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", REMOTE_ADDR="10.9.8.7")
+            attempt(
+                client, "alice", ip="10.9.8.7", path=API, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
+            ).status_code
             for n in range(4)
         ]
     assert statuses == [401, 401, 429, 429]
@@ -111,6 +109,6 @@ def test_spellings_of_one_address_are_one_client(redis_db, client, spellings):
     """IPv4-mapped IPv6 or long IPv6 forms must not dodge an address's counter."""
     with override_settings(AXES_FAILURE_LIMIT=10):
         for address in spellings:
-            fail(client, "alice", REMOTE_ADDR=address)
+            attempt(client, "alice", ip=address, path=API)
     (key,) = stored_keys(redis_db)
     assert redis_db.hget(key, "failures") == str(len(spellings)).encode()

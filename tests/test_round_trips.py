@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.models import User
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 
 from axes_redis import keys, scripts
 from axes_redis.handler import AxesRedisHandler
 from tests.counting import TALLY
+from tests.support.logins import attempt
 
 pytestmark = [pytest.mark.django_db, pytest.mark.single_node]
 
@@ -37,10 +38,6 @@ def flow(request: pytest.FixtureRequest, settings: Any) -> str:
     settings.AXES_REDIS_PARALLEL_GUARD = request.param == "guard"
     settings.AXES_FAILURE_LIMIT = 3
     return str(request.param)
-
-
-def fail(client: Client, username: str = "alice", password: str = "wrong") -> Any:
-    return client.post("/login/", {"username": username, "password": password})
 
 
 def measure(action: Callable[[], Any]) -> tuple[int, list[str], Any]:
@@ -67,9 +64,9 @@ def test_failed_login_is_one_call_for_the_check_and_at_most_one_for_the_record(
     """A failed login must not cost more than two round trips, however many lockout keys."""
     settings.AXES_LOCKOUT_PARAMETERS = parameters
     User.objects.create_user("alice", password="right")
-    assert fail(client).status_code == 200  # warms the connection and loads the scripts
+    assert attempt(client).status_code == 200  # warms the connection and loads the scripts
 
-    round_trips, commands, response = measure(lambda: fail(client))
+    round_trips, commands, response = measure(lambda: attempt(client))
 
     assert response.status_code == 200
     # The check (get_failures, or admit with the guard) and the record.
@@ -121,10 +118,10 @@ def test_locked_out_client_is_refused_by_the_check_alone(redis_db, client, setti
     settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
     User.objects.create_user("alice", password="right")
     for _ in range(3):
-        fail(client)
+        attempt(client)
     ttl_before = redis_db.pttl(IP_KEY)
 
-    round_trips, commands, response = measure(lambda: fail(client, password=password))
+    round_trips, commands, response = measure(lambda: attempt(client, password=password))
 
     assert response.status_code == 429
     assert (round_trips, commands) == (1, ["EVALSHA"])
@@ -138,9 +135,9 @@ def test_locked_out_failure_slides_the_cool_off_when_asked_with_one_more_call(
     """With AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT the lockout must still cost one write."""
     settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
     for _ in range(3):
-        fail(client)
+        attempt(client)
 
-    round_trips, commands, response = measure(lambda: fail(client))
+    round_trips, commands, response = measure(lambda: attempt(client))
 
     assert response.status_code == 429
     assert (round_trips, commands) == (2, ["EVALSHA", "EVALSHA"])
@@ -159,10 +156,10 @@ def test_successful_login_with_reset_on_success_is_check_plus_one_call(
     settings.AXES_RESET_ON_SUCCESS = True
     settings.AXES_LOCKOUT_PARAMETERS = parameters
     User.objects.create_user("alice", password="right")
-    fail(client)
+    attempt(client)
     assert len(redis_db.keys("axes:*")) == len(parameters)
 
-    round_trips, commands, response = measure(lambda: fail(client, password="right"))
+    round_trips, commands, response = measure(lambda: attempt(client, password="right"))
 
     assert response.status_code == 302
     assert (round_trips, commands) == (2, ["EVALSHA", "EVALSHA"])
@@ -175,10 +172,10 @@ def test_successful_login_without_reset_is_the_check_and_at_most_a_release(
     """Without AXES_RESET_ON_SUCCESS a success must pay for the check (and its give-back) only."""
     settings.AXES_RESET_ON_SUCCESS = False
     User.objects.create_user("alice", password="right")
-    fail(client, password="right")  # loads every script a success uses
-    fail(client)
+    attempt(client, password="right")  # loads every script a success uses
+    attempt(client)
 
-    round_trips, commands, response = measure(lambda: fail(client, password="right"))
+    round_trips, commands, response = measure(lambda: attempt(client, password="right"))
 
     assert response.status_code == 302
     # classic: the check; guard: the check took a slot, the release frees it.
@@ -194,10 +191,10 @@ def evalsha_calls(client: Any) -> int:
 @pytest.mark.real_redis_only
 def test_server_counts_at_least_the_evalsha_calls_the_tally_reports(redis_db, client, flow):
     """The client-side tally must not under-count what the server executes."""
-    fail(client)
+    attempt(client)
     before = evalsha_calls(redis_db)
 
-    _, commands, _ = measure(lambda: fail(client))
+    _, commands, _ = measure(lambda: attempt(client))
 
     assert commands.count("EVALSHA") == 2
     # The server may be shared with other test runs, hence >=; the exact check is below.
@@ -221,10 +218,10 @@ def command_calls(client: Any) -> dict[str, int]:
 def test_server_executes_exactly_what_the_tally_reports(private_redis, client, flow):
     """The round-trip claim must hold on the server's own counters, not only in our tally."""
     User.objects.create_user("alice", password="right")
-    fail(client)
+    attempt(client)
     before = command_calls(private_redis)
 
-    round_trips, commands, _ = measure(lambda: fail(client))
+    round_trips, commands, _ = measure(lambda: attempt(client))
 
     after = command_calls(private_redis)
     delta = {

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 
 from axes_redis import keys, scripts
 from axes_redis.store import (
@@ -27,6 +26,7 @@ from axes_redis.store import (
     cooloff_milliseconds,
 )
 from tests.counting import TALLY
+from tests.support.logins import attempt
 
 LUA_DIR = Path(__file__).resolve().parents[1] / "lua"
 KEY = keys.client_key("axes", {"ip_address": "203.0.113.9"})
@@ -387,10 +387,6 @@ def script_shas(guard: bool) -> list[str]:
     return [hashlib.sha1(scripts.source(name)).hexdigest() for name in names]
 
 
-def fail(client: Client) -> int:
-    return client.post("/login/", {"username": "alice", "password": "wrong"}).status_code
-
-
 @pytest.mark.django_db
 @pytest.mark.real_redis_only
 @pytest.mark.parametrize("guard", [False, True], ids=["classic", "guard"])
@@ -401,12 +397,12 @@ def test_script_flush_is_survived_by_reloading(private_redis, client, settings, 
     # The check runs get_failures (classic) or admit (guard), the record record_failure.
     calls = 2
     User.objects.create_user("alice", password="right")
-    assert fail(client) == 200  # scripts cached, connection warm
+    assert attempt(client).status_code == 200  # scripts cached, connection warm
     private_redis.script_flush()
     assert private_redis.script_exists(*script_shas(guard)) == [False, False]
 
     TALLY.reset()
-    assert fail(client) == 200
+    assert attempt(client).status_code == 200
 
     assert TALLY.commands == ["EVALSHA", "SCRIPT", "EVALSHA"] * calls
     assert TALLY.round_trips == 3 * calls
@@ -414,6 +410,6 @@ def test_script_flush_is_survived_by_reloading(private_redis, client, settings, 
     assert private_redis.script_exists(*script_shas(guard)) == [True, True]
 
     TALLY.reset()
-    assert fail(client) == 429
+    assert attempt(client).status_code == 429
     assert TALLY.commands == ["EVALSHA"] * calls
     assert private_redis.hget(IP_KEY, "failures") == b"3"
