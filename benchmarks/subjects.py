@@ -1,7 +1,8 @@
 """The subjects, their settings modules, and the steps each one runs (shared by both sides).
 
 The orchestrator uses the step lists to size its progress bar; the runner walks the
-same lists in the same order.
+same lists in the same order. A step is a figure's name (``benchmarks/figures/``), with
+``:argument`` for figures taken at several levels.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ class Subject:
     label: str
     settings: str
     kind: str
-    """``axes`` (authenticate() behind AxesStandaloneBackend), ``defender`` or ``floor``."""
+    """``axes`` (authenticate() behind AxesStandaloneBackend), ``defender`` or ``floor``: its
+    driver (``benchmarks.drivers.DRIVERS``); the floor is bare redis-py, without Django."""
     redis: bool
     """Whether the subject keeps its state in the bench Redis."""
     postgres: bool = False
@@ -77,11 +79,12 @@ SCALE_SUBJECT = "ours_django_redis"
 def steps(subject: Subject, params: dict[str, Any]) -> list[str]:
     """Names of the steps the runner takes for ``subject``, in order."""
     if subject.kind == "floor":
-        return ["floor"]
+        return ["floor", "instructions"]
     found = ["setup"]
     found += ["failed_login", "check_clean", "check_locked", "e2e_login", "round_trips"]
     if subject.redis:
-        found.append("memory")
+        found += ["memory", "server_us", "bytes_per_client"]
+    found.append("instructions")
     if subject.name.startswith("ours") or subject.name == "baseline":
         found.append("profile")
     if subject.name == SCALE_SUBJECT:

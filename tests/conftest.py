@@ -25,8 +25,8 @@ from django.test import override_settings
 
 from axes_redis.connection import get_client
 from tests import cluster_client
-from tests.counting import TALLY, CountingConnection
-from tests.redis_server import (
+from testsupport.counting import TALLY, CountingConnection
+from testsupport.redis_server import (
     REQUIRE_ENV,
     SERVER_ENV,
     RedisUnavailable,

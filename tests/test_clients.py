@@ -20,7 +20,7 @@ from django.test import override_settings
 from axes_redis import clients, keys, scripts
 from axes_redis.handler import AxesRedisHandler
 from axes_redis.store import AttemptStore
-from tests.counting import TALLY
+from testsupport.counting import TALLY
 
 PREFIX = "axes"
 IP = "10.0.0.1"

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.redis_server import free_port
+from testsupport.redis_server import free_port
 
 pytestmark = pytest.mark.slow
 
