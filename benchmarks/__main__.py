@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -110,12 +111,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", help="comma-separated subject names (baseline and floor are always run)"
     )
+    parser.add_argument(
+        "--figures",
+        help="comma-separated figures to take, e.g. instructions,server_us (default: all)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
+    given = " ".join(sys.argv[1:] if argv is None else argv)
 
     params = dict(QUICK if args.quick else FULL)
     if args.rounds:
         params["rounds"] = args.rounds
+    if args.figures:
+        params["figures"] = args.figures.split(",")
     chosen = SUBJECTS
     if args.only:
         wanted = {"floor", "baseline", *args.only.split(",")}
@@ -151,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
     document = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": "make bench" + (" BENCH_ARGS=--quick" if args.quick else ""),
+        "command": "make bench" + (f" BENCH_ARGS={shlex.quote(given)}" if given else ""),
         "mode": "quick" if args.quick else "full",
         "seconds": elapsed,
         "machine": machine,

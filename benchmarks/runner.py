@@ -34,10 +34,12 @@ def main() -> None:
     if subject.kind == "floor":
         from benchmarks.figures import floor, instructions
 
-        result["floor"] = floor.measure_floor(params, url)
-        done("floor")
-        result["instructions"] = instructions.measure_floor(params)
-        done("instructions")
+        for step in steps(subject, params):
+            if step == "floor":
+                result["floor"] = floor.measure_floor(params, url)
+            else:
+                result["instructions"] = instructions.measure_floor(params)
+            done(step)
     else:
         import django
 

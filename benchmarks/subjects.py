@@ -79,7 +79,7 @@ SCALE_SUBJECT = "ours_django_redis"
 def steps(subject: Subject, params: dict[str, Any]) -> list[str]:
     """Names of the steps the runner takes for ``subject``, in order."""
     if subject.kind == "floor":
-        return ["floor", "instructions"]
+        return chosen(["floor", "instructions"], params)
     found = ["setup"]
     found += ["failed_login", "check_clean", "check_locked", "e2e_login", "round_trips"]
     if subject.redis:
@@ -90,4 +90,12 @@ def steps(subject: Subject, params: dict[str, Any]) -> list[str]:
     if subject.name == SCALE_SUBJECT:
         found += [f"scale:{level}" for level in params["scale_levels"]]
     found += [f"race:{c}" for c in params["race_attackers"]]
-    return found
+    return chosen(found, params)
+
+
+def chosen(found: list[str], params: dict[str, Any]) -> list[str]:
+    """The steps of the figures ``--figures`` names (all without it); ``setup`` always."""
+    figures = params.get("figures")
+    if not figures:
+        return found
+    return [step for step in found if step == "setup" or step.partition(":")[0] in figures]

@@ -51,6 +51,8 @@ def markdown(document: dict[str, Any]) -> str:
         if subject.get("status") != "ok":
             lines.append(f"| {subject['label']} | {subject['status']}: {subject.get('reason')} |")
             continue
+        if "failed_login" not in subject:
+            continue
         o = overheads.get(name, {})
         fl = subject["failed_login"]
         cc, cl, e2e = subject["check_clean"], subject["check_locked"], subject["e2e_login"]
@@ -109,7 +111,7 @@ def markdown(document: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:" + "|---:" * len(race_cs) + "|",
     ]
     for name, subject in by.items():
-        if name == "floor" or subject.get("status") != "ok":
+        if name == "floor" or subject.get("status") != "ok" or "round_trips" not in subject:
             continue
         t = subject["round_trips"]
         fl, cc, cl = t["failed_login"], t["check_clean"], t["check_locked"]
@@ -190,9 +192,9 @@ def markdown(document: dict[str, Any]) -> str:
     for subject in by.values():
         if subject.get("status") != "ok" or subject["subject"] in ("floor", "baseline"):
             continue
-        if not subject["check_clean"].get("all_allowed", True):
+        if not subject.get("check_clean", {}).get("all_allowed", True):
             lines.append(f"- WARNING {subject['label']}: check_clean refused a clean client")
-        if not subject["check_locked"].get("all_refused", True):
+        if not subject.get("check_locked", {}).get("all_refused", True):
             lines.append(f"- WARNING {subject['label']}: check_locked let a locked client in")
         for c, race in subject.get("race", {}).items():
             if race["errors"]:
