@@ -7,6 +7,9 @@ from typing import Any
 from benchmarks.report import lean
 from benchmarks.report.targets import PAIRS, Verdicts, ok, p50, ratio, us
 
+COUNTED = ("failed_login", "success_login", "check_clean", "check_locked")
+"""The operations whose Redis commands our handler is held to."""
+
 
 def overheads_of(by: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
     baseline = by.get("baseline")
@@ -41,22 +44,25 @@ def derive(document: dict[str, Any]) -> dict[str, Any]:
             continue
         mine = overheads[ours]
         fl = mine.get("failed_login")
-        other = overheads.get(cache, {}).get("failed_login")
-        target("failed_login_vs_cache", ours, ratio(fl, other), f"{us(fl)} vs {cache} {us(other)}")
-        pg = overheads.get("db_postgres", {}).get("failed_login")
-        reason = "" if pg is not None else f" ({by.get('db_postgres', {}).get('reason', '')})"
-        target(
-            "failed_login_vs_postgres",
-            ours,
-            ratio(fl, pg),
-            f"{us(fl)} vs db_postgres {us(pg)}{reason}",
-        )
+        if "failed_login" in by[ours]:
+            other = overheads.get(cache, {}).get("failed_login")
+            target(
+                "failed_login_vs_cache", ours, ratio(fl, other), f"{us(fl)} vs {cache} {us(other)}"
+            )
+            pg = overheads.get("db_postgres", {}).get("failed_login")
+            reason = "" if pg is not None else f" ({by.get('db_postgres', {}).get('reason', '')})"
+            target(
+                "failed_login_vs_postgres",
+                ours,
+                ratio(fl, pg),
+                f"{us(fl)} vs db_postgres {us(pg)}{reason}",
+            )
         for figure, command, key in (
             ("failed_login", "evalsha", "failed_login_vs_evalsha"),
             ("check_clean", "get", "check_clean_vs_get"),
             ("check_locked", "get", "check_locked_vs_get"),
         ):
-            if floor:
+            if floor and figure in by[ours]:
                 bare = floor[command]["p50_us"]
                 target(
                     key,
@@ -77,7 +83,9 @@ def derive(document: dict[str, Any]) -> dict[str, Any]:
         trips = by[ours].get("round_trips", {})
         # A failed login is the check that takes the guess's slot and the record that
         # settles it; a check without credentials only reads.
-        for figure in ("failed_login", "success_login", "check_clean", "check_locked"):
+        for figure in ("failed_login", "success_login", "check_clean", "check_locked") * bool(
+            trips
+        ):
             sent = trips.get(figure, {}).get("redis_commands")
             names = trips.get(figure, {}).get("redis_commands_by_name", {})
             target(f"commands_{figure}", ours, sent, f"{sent} sent: {names}")

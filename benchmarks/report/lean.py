@@ -167,4 +167,15 @@ def lines(document: dict[str, Any]) -> list[str]:
         if ok(s) and "instructions" in s and not s["instructions"].get("available")
     }
     out += [f"Instructions not counted: {reason}." for reason in sorted(reasons) if reason]
+    for subject in by.values():
+        busy = sum(
+            found.get("foreign_calls", 0)
+            for found in subject.get("server_us", {}).values()
+            if isinstance(found, dict)
+        )
+        if busy:
+            out.append(
+                f"WARNING {subject['label']}: server_us counted {busy} calls another client of "
+                "the bench Redis made; give the bench a Redis of its own."
+            )
     return out
