@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from benchmarks.bench import Bench
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 PROFILE_BUCKETS = [
     ("/axes_redis/", "axes-redis"),
     ("/axes/", "django-axes"),
@@ -65,6 +67,9 @@ def measure(bench: Bench) -> dict[str, Any]:
                 k: v / n * 1e6 for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])
             },
             "share_by_package": {k: v / total for k, v in buckets.items()},
-            "text": profiler.output_text(unicode=False, color=False, show_all=False),
+            # Paths relative to the checkout: the results file never names the machine's.
+            "text": profiler.output_text(unicode=False, color=False, show_all=False).replace(
+                f"{ROOT}/", ""
+            ),
         }
     return found
