@@ -65,12 +65,16 @@ matrix: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy axes_redis tests example
+	$(BIN)/mypy axes_redis testsupport tests example
 
 # Side-by-side benchmarks (never part of make test); BENCH_ARGS=--quick for a smoke run.
+# Instruction counts need valgrind (Debian's package); without it that figure says so.
 bench: venv
 	$(BIN)/python -c 'import defender, django_redis, matplotlib, psycopg, pyinstrument, tqdm' 2>/dev/null \
 		|| $(BIN)/python -m pip install --quiet --group bench
+	command -v valgrind >/dev/null || { apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; } \
+		|| echo "valgrind could not be installed: no instruction counts in this run"
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 demo: $(DEMO_STAMP)

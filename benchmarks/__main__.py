@@ -1,11 +1,9 @@
 """``python -m benchmarks [--quick]``: every subject, one run, one table.
 
-Finds the bench Redis (``BENCH_REDIS_URL``; else ``REDIS_URL`` moved to database 14;
-else ``redis://127.0.0.1:6379/14``; if none answers, a throwaway ``redis-server``)
-and PostgreSQL (``DATABASE_URL``, else ``postgres://postgres@127.0.0.1:5432/postgres``,
-in which a throwaway database is created and dropped afterwards), runs each subject
-in its own process with its own settings module, then prints the markdown table and
-the targets, and writes ``benchmarks/results/latest.json`` and ``latest.png``.
+Finds the bench Redis and PostgreSQL (``benchmarks.environment``), runs each subject
+in its own process with its own settings module (``benchmarks.runner``), then prints
+the markdown tables and the targets, and writes ``benchmarks/results/latest.json``
+and ``latest.png``.
 """
 
 from __future__ import annotations
@@ -13,24 +11,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from benchmarks import report
+from benchmarks.environment import bench_postgres, bench_redis, versions
+from benchmarks.report import chart, derive, notes, tables
 from benchmarks.subjects import SUBJECTS, steps
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCH_DB = 14
-"""Redis database the bench uses (and flushes); the test suite uses 15."""
-
 FULL = {
     "limit": 5,
     "rounds": 3,
@@ -44,6 +39,9 @@ FULL = {
     "scale_ops": 5_000,
     "race_attackers": [1, 8, 32, 64],
     "profile_ops": 3_000,
+    "instruction_ops": [200, 400],
+    "server_ops": 1_000,
+    "bytes_clients": 10_000,
 }
 QUICK = {
     **FULL,
@@ -58,93 +56,10 @@ QUICK = {
     "scale_ops": 1_000,
     "race_attackers": [1, 8],
     "profile_ops": 500,
+    "instruction_ops": [20, 40],
+    "server_ops": 200,
+    "bytes_clients": 2_000,
 }
-
-
-def bench_redis_candidate() -> str:
-    if os.environ.get("BENCH_REDIS_URL"):
-        return os.environ["BENCH_REDIS_URL"]
-    if os.environ.get("REDIS_URL"):
-        parts = urlsplit(os.environ["REDIS_URL"])
-        return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-    return f"redis://127.0.0.1:6379/{BENCH_DB}"
-
-
-@contextmanager
-def bench_redis() -> Iterator[tuple[str, str]]:
-    """(url, where it came from)."""
-    from tests.redis_server import answers, throwaway_server
-
-    url = bench_redis_candidate()
-    if answers(url):
-        yield url, "running server"
-        return
-    with throwaway_server() as started:
-        yield started, f"throwaway redis-server ({url} did not answer)"
-
-
-@contextmanager
-def bench_postgres() -> Iterator[tuple[str | None, str]]:
-    """(url of a throwaway database, or None, and why)."""
-    try:
-        import psycopg
-    except ImportError as exc:
-        yield None, f"psycopg not installed ({exc})"
-        return
-    admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    name = f"axes_bench_{os.getpid()}"
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
-    except Exception as exc:
-        yield None, f"no PostgreSQL at {admin_url}: {str(exc).strip().splitlines()[0]}"
-        return
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        parts = urlsplit(admin_url)
-        version = admin.execute("SHOW server_version").fetchone()
-        yield (
-            urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, "")),
-            f"PostgreSQL {version[0] if version else '?'}, throwaway database {name}",
-        )
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-def versions(redis_url: str) -> dict[str, Any]:
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    import redis
-
-    found: dict[str, Any] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cores": os.cpu_count(),
-        "cpu": "?",
-    }
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                found["cpu"] = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    for dist in (
-        "Django",
-        "django-axes",
-        "redis",
-        "django-redis",
-        "django-defender",
-        "psycopg",
-        "hiredis",
-    ):
-        try:
-            found[dist] = version(dist)
-        except PackageNotFoundError:
-            found[dist] = None
-    found["redis_server"] = redis.Redis.from_url(redis_url).info("server")["redis_version"]
-    return found
 
 
 def run_subject(
@@ -196,12 +111,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", help="comma-separated subject names (baseline and floor are always run)"
     )
+    parser.add_argument(
+        "--figures",
+        help="comma-separated figures to take, e.g. instructions,server_us (default: all)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
+    given = " ".join(sys.argv[1:] if argv is None else argv)
 
     params = dict(QUICK if args.quick else FULL)
     if args.rounds:
         params["rounds"] = args.rounds
+    if args.figures:
+        params["figures"] = args.figures.split(",")
     chosen = SUBJECTS
     if args.only:
         wanted = {"floor", "baseline", *args.only.split(",")}
@@ -237,23 +159,25 @@ def main(argv: list[str] | None = None) -> int:
 
     document = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": "make bench" + (" BENCH_ARGS=--quick" if args.quick else ""),
+        "command": "make bench" + (f" BENCH_ARGS={shlex.quote(given)}" if given else ""),
         "mode": "quick" if args.quick else "full",
         "seconds": elapsed,
         "machine": machine,
         "redis": {"url": redis_url, "source": redis_source},
         "postgres": {"source": postgres_source},
         "parameters": params,
-        "notes": report.NOTES,
+        "notes": notes.NOTES,
         "subjects": results,
     }
-    document["derived"] = report.derive(document)
+    document["derived"] = derive.derive(document)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    chart = args.out.with_suffix(".png")
-    document["chart"] = str(chart.relative_to(ROOT)) if chart.is_relative_to(ROOT) else str(chart)
+    picture = args.out.with_suffix(".png")
+    document["chart"] = (
+        str(picture.relative_to(ROOT)) if picture.is_relative_to(ROOT) else str(picture)
+    )
     args.out.write_text(json.dumps(document, indent=1) + "\n")
-    report.chart(document, chart)
-    print(report.markdown(document))
+    chart.draw(document, picture)
+    print(tables.markdown(document))
     return 0
 
 

@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     options = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings.operator")
     django.setup()
 
     import redis
@@ -35,7 +35,7 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     from benchmarks.reset_scale import seed
-    from tests.redis_server import throwaway_server
+    from testsupport.redis_server import throwaway_server
 
     setup_test_environment()
     connection.creation.create_test_db(verbosity=0)

@@ -37,14 +37,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1_000_000)
     options = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings.operator")
     django.setup()
 
     import redis
     from django.test import override_settings
 
     from axes_redis.handler import AxesRedisHandler
-    from tests.redis_server import throwaway_server
+    from testsupport.redis_server import throwaway_server
 
     with throwaway_server() as url:
         raw = redis.Redis.from_url(url)

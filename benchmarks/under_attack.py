@@ -199,7 +199,7 @@ def throwaway_redis(url: str | None) -> Iterator[str]:
     if url:
         yield url
         return
-    from tests.redis_server import throwaway_server
+    from testsupport.redis_server import throwaway_server
 
     with throwaway_server() as started:
         yield started

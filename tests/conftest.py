@@ -28,8 +28,10 @@ from django.test import override_settings
 
 from axes_redis.connection import get_client
 from tests import cluster_client
-from tests.counting import TALLY, CountingConnection
-from tests.redis_server import (
+from tests.support.contract import HANDLERS, HandlerUnderTest
+from tests.support.logins import RIGHT
+from testsupport.counting import TALLY, CountingConnection
+from testsupport.redis_server import (
     REQUIRE_ENV,
     SERVER_ENV,
     RedisUnavailable,
@@ -37,8 +39,6 @@ from tests.redis_server import (
     throwaway_cluster,
     throwaway_server,
 )
-from tests.support.contract import HANDLERS, HandlerUnderTest
-from tests.support.logins import RIGHT
 
 ON_CLUSTER = os.environ.get(SERVER_ENV) == "cluster"
 """``AXES_REDIS_TEST_SERVER=cluster``: the whole suite on a real 3-primary Redis Cluster."""

@@ -19,7 +19,6 @@ from django.test import override_settings
 from axes_redis import clients, keys, paging, scripts, stats
 from axes_redis.handler import AxesRedisHandler
 from axes_redis.store import AttemptStore
-from tests.counting import TALLY
 from tests.support.tracked import (
     ALICE,
     ALICE_AT_IP,
@@ -42,6 +41,7 @@ from tests.support.tracked import (
     settle,
     stored,
 )
+from testsupport.counting import TALLY
 
 
 def walk(redis_client: Any, count: int, locked_only: bool = False) -> list[list[str]]:

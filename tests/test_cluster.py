@@ -18,7 +18,7 @@ from axes_redis import connection, keys
 from axes_redis.handler import AxesRedisHandler
 from axes_redis.store import AttemptStore
 from tests import cluster_client
-from tests.redis_server import throwaway_cluster
+from testsupport.redis_server import throwaway_cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

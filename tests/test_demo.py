@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from tests.redis_server import free_port
 from tests.support.demo import (
     ALICE_KEY,
     ENTRY_POINT,
@@ -30,6 +29,7 @@ from tests.support.demo import (
     lock_out_alice,
     running_demo,
 )
+from testsupport.redis_server import free_port
 
 pytestmark = pytest.mark.slow
 

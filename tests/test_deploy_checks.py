@@ -17,7 +17,7 @@ from django.test import override_settings
 
 from axes_redis import checks
 from tests.conftest import BACKENDS, cache_config
-from tests.redis_server import free_port, throwaway_server
+from testsupport.redis_server import free_port, throwaway_server
 
 pytestmark = pytest.mark.real_redis_only
 

@@ -44,7 +44,6 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.redis_server import SERVER_ENV
 from tests.server_project import (
     ENV,
     EVALUATED_AT_KEY,
@@ -54,6 +53,7 @@ from tests.server_project import (
     USERS,
 )
 from tests.server_project.serve import PROJECT_ROOT, Served, served
+from testsupport.redis_server import SERVER_ENV
 
 pytestmark = pytest.mark.server
 

@@ -30,8 +30,8 @@ from django.utils import timezone
 from axes_redis import import_report, keys
 from axes_redis.import_db import import_attempts
 from tests.conftest import ON_CLUSTER
-from tests.counting import TALLY
-from tests.redis_server import REQUIRE_ENV
+from testsupport.counting import TALLY
+from testsupport.redis_server import REQUIRE_ENV
 
 PREFIX = "axes"
 IP = "203.0.113.9"

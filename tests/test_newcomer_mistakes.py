@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from axes_redis.conf import HANDLER_PATH, MIDDLEWARE_PATH
-from tests.redis_server import free_port
+from testsupport.redis_server import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,7 +22,7 @@ from django.test import Client
 
 from axes_redis import chart, keys, overview
 from tests.conftest import ON_CLUSTER
-from tests.counting import TALLY
+from testsupport.counting import TALLY
 
 PREFIX = "axes"
 TRAIL = keys.trail_key(PREFIX)

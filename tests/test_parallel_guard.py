@@ -22,7 +22,7 @@ from django.test import RequestFactory, override_settings
 
 from axes_redis import keys
 from tests.backends import EVALUATIONS_KEY, CountingSlowBackend
-from tests.counting import TALLY
+from testsupport.counting import TALLY
 
 pytestmark = pytest.mark.django_db
 

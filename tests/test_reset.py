@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from axes_redis import keys
 from axes_redis.handler import AxesRedisHandler
 from axes_redis.store import UNLINK_BATCH, AttemptStore
-from tests.counting import TALLY
+from testsupport.counting import TALLY
 
 PREFIX = "axes"
 IP = "10.0.0.1"

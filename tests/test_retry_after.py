@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from axes_redis import keys
-from tests.counting import TALLY
+from testsupport.counting import TALLY
 
 pytestmark = pytest.mark.django_db
 

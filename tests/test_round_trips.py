@@ -1,6 +1,6 @@
 """One round trip: what our process really sends to Redis per login, counted on the wire.
 
-``TALLY`` (tests/counting.py) sees every command and every packet the cache's
+``TALLY`` (testsupport/counting.py) sees every command and every packet the cache's
 connections send. Each measurement starts on a warm connection with the scripts
 loaded, so handshakes and the one-off ``SCRIPT LOAD`` are not counted; the cold
 path is covered in test_scripts.py.
@@ -24,8 +24,8 @@ from django.test import RequestFactory
 
 from axes_redis import keys, scripts
 from axes_redis.handler import AxesRedisHandler
-from tests.counting import TALLY
 from tests.support.logins import attempt
+from testsupport.counting import TALLY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.single_node]
 

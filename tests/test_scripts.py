@@ -25,8 +25,8 @@ from axes_redis.store import (
     Verdict,
     cooloff_milliseconds,
 )
-from tests.counting import TALLY
 from tests.support.logins import attempt
+from testsupport.counting import TALLY
 
 LUA_DIR = Path(__file__).resolve().parents[1] / "lua"
 KEY = keys.client_key("axes", {"ip_address": "203.0.113.9"})

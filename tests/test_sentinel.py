@@ -16,7 +16,7 @@ from django.test import override_settings
 
 from axes_redis import connection, keys
 from tests import sentinel_client
-from tests.redis_server import throwaway_sentinel
+from testsupport.redis_server import throwaway_sentinel
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

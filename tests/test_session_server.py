@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from tests.redis_server import SERVER_ENV, URL_ENV, answers, redis_url
+from testsupport.redis_server import SERVER_ENV, URL_ENV, answers, redis_url
 
 
 @pytest.fixture

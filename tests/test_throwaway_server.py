@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests import redis_server
+from testsupport import redis_server
 
 
 def test_a_server_whose_handshake_is_refused_is_stopped(monkeypatch, tmp_path):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from axes_redis import keys, trail
 from axes_redis.handler import AxesRedisHandler
 from axes_redis.store import AttemptStore, Trail
-from tests.counting import TALLY
+from testsupport.counting import TALLY
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.redis_server import free_port
+from testsupport.redis_server import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_MODULE = "tests.server_project.settings"

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.redis_server import free_port
+from testsupport.redis_server import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENTRY_POINT = "example/run_demo.py"

@@ -1,0 +1,21 @@
+"""check_clean: the lockout check alone, for clients never seen (all must be let in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.bench import Bench
+from benchmarks.timing import paired_rounds
+
+
+def measure(bench: Bench) -> dict[str, Any]:
+    allowed = []
+
+    def op(request: Any) -> None:
+        answer = bench.driver.check(request)
+        if not bench.reference:
+            allowed.append(answer)
+
+    figure = paired_rounds(bench, bench.params["check_ops"], bench.fresh, op, "get")
+    figure["all_allowed"] = all(allowed)
+    return figure

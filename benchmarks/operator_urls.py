@@ -1,0 +1,6 @@
+"""The admin, for the operator's tools at scale (``benchmarks.settings.operator``)."""
+
+from django.contrib import admin
+from django.urls import path
+
+urlpatterns = [path("admin/", admin.site.urls)]
