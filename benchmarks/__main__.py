@@ -17,15 +17,18 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from benchmarks import under_attack
 from benchmarks.environment import bench_postgres, bench_redis, versions
 from benchmarks.report import chart, derive, notes, tables
 from benchmarks.subjects import SUBJECTS, steps
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
+ATTACK_ITERATIONS = 100_000
 FULL = {
     "limit": 5,
     "rounds": 3,
@@ -104,6 +107,22 @@ def run_subject(
         return result
 
 
+def under_attack_figures(redis_url: str, quick: bool) -> dict[str, Any]:
+    """The example project under gunicorn, every subject in turns (``benchmarks.under_attack``).
+
+    PBKDF2 at a tenth of Django's count, as the server tests use: at Django's own count a turn
+    ends before most spray clients reach their limit and too few honest logins are timed.
+    """
+    size = under_attack.QUICK if quick else under_attack.FULL
+    rows = under_attack.run(redis_url, size, iterations=ATTACK_ITERATIONS)
+    return {
+        "iterations": ATTACK_ITERATIONS,
+        "seconds": size.seconds,
+        "turns": size.rounds,
+        "rows": [asdict(row) for row in rows],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer ops, no 1M")
@@ -113,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--figures",
-        help="comma-separated figures to take, e.g. instructions,server_us (default: all)",
+        help="comma-separated figures to take, e.g. instructions,server_us,under_attack "
+        "(default: all)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
@@ -133,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     results: list[dict[str, Any]] = []
+    attack: dict[str, Any] | None = None
     with ExitStack() as stack:
         redis_url, redis_source = stack.enter_context(bench_redis())
         postgres_url, postgres_source = stack.enter_context(bench_postgres())
@@ -155,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                     bar.update(len(steps(subject, params)))
                     continue
                 results.append(run_subject(subject, params, env, bar))
+        if not args.figures or "under_attack" in args.figures.split(","):
+            attack = under_attack_figures(redis_url, args.quick)
     elapsed = time.monotonic() - started
 
     document = {
@@ -169,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         "notes": notes.NOTES,
         "subjects": results,
     }
+    if attack:
+        document["under_attack"] = attack
     document["derived"] = derive.derive(document)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     picture = args.out.with_suffix(".png")

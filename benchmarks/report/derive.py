@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.report import lean
+from benchmarks.report import attack, lean
 from benchmarks.report.targets import PAIRS, Verdicts, ok, p50, ratio, us
 
 COUNTED = ("failed_login", "success_login", "check_clean", "check_locked")
@@ -110,6 +110,7 @@ def derive(document: dict[str, Any]) -> dict[str, Any]:
             assert baseline is not None
             scale_targets(verdicts, ours, scale, baseline)
     lean_figures = lean.derive(by, verdicts)
+    attack.derive(document, verdicts)
     return {
         "overhead_us": overheads,
         "targets": verdicts.found,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.report import lean
+from benchmarks.report import attack, lean
 from benchmarks.report.derive import scale_overhead
 from benchmarks.report.targets import ok, p50
 
@@ -181,6 +181,7 @@ def markdown(document: dict[str, Any]) -> str:
             row = [f"{s['tracked_at_start']:,}", *cells, f"{s['seed_seconds']:.1f}"]
             lines.append("| " + " | ".join(row) + " |")
     lines += lean.lines(document)
+    lines += attack.lines(document)
     lines += ["", "Targets (our handler, same run):", ""]
     for t in document["derived"]["targets"]:
         verdict = "PASS" if t["pass"] else "MISS"

@@ -79,6 +79,12 @@ TARGETS: dict[str, Target] = {
         1.0,
     ),
     "bytes_worst_per_key": Target("Redis bytes per key, worst case ({case}), <= 400", 400),
+    "attack_honest_refused": Target(
+        "no honest login refused under a credential-stuffing load through gunicorn", 0
+    ),
+    "attack_server_errors": Target(
+        "no 5xx and no unanswered request under a credential-stuffing load through gunicorn", 0
+    ),
 }
 
 PAIRS = [("ours_django_redis", "cache_django_redis"), ("ours_redis", "cache_redis")]
