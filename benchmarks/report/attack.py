@@ -11,7 +11,7 @@ from typing import Any
 
 from benchmarks.report.targets import Verdicts
 
-OURS = "axes_redis"
+OURS = "axes-redis"
 """The under-attack subject that the targets hold to account."""
 
 
