@@ -28,40 +28,17 @@ from django.test import override_settings
 
 from axes_redis.connection import get_client
 from tests import cluster_client
+from tests.support.caches import BACKENDS, ON_CLUSTER, cache_config
 from tests.support.contract import HANDLERS, HandlerUnderTest
 from tests.support.logins import RIGHT
-from testsupport.counting import TALLY, CountingConnection
+from testsupport.counting import TALLY
 from testsupport.redis_server import (
     REQUIRE_ENV,
-    SERVER_ENV,
     RedisUnavailable,
     redis_url,
     throwaway_cluster,
     throwaway_server,
 )
-
-ON_CLUSTER = os.environ.get(SERVER_ENV) == "cluster"
-"""``AXES_REDIS_TEST_SERVER=cluster``: the whole suite on a real 3-primary Redis Cluster."""
-
-BACKENDS = {
-    "django-redis": "django_redis.cache.RedisCache",
-    "django": "django.core.cache.backends.redis.RedisCache",
-}
-
-
-def cache_config(backend: str, url: str, timeout: float | None = None) -> dict[str, Any]:
-    """CACHES entry for ``backend`` at ``url``, counting commands, with socket timeouts."""
-    if backend == "django-redis":
-        options: dict[str, Any] = {
-            "CONNECTION_POOL_KWARGS": {"connection_class": CountingConnection}
-        }
-        if timeout is not None:
-            options.update(SOCKET_CONNECT_TIMEOUT=timeout, SOCKET_TIMEOUT=timeout)
-    else:
-        options = {"connection_class": CountingConnection}
-        if timeout is not None:
-            options.update(socket_connect_timeout=timeout, socket_timeout=timeout)
-    return {"BACKEND": BACKENDS[backend], "LOCATION": url, "OPTIONS": options}
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from axes_redis import checks
-from tests.conftest import BACKENDS, cache_config
+from tests.support.caches import BACKENDS, cache_config
 from testsupport.redis_server import free_port, throwaway_server
 
 pytestmark = pytest.mark.real_redis_only

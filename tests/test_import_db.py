@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from axes_redis import import_report, keys
 from axes_redis.import_db import import_attempts
-from tests.conftest import ON_CLUSTER
+from tests.support.caches import ON_CLUSTER
 from testsupport.counting import TALLY
 from testsupport.redis_server import REQUIRE_ENV
 

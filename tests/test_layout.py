@@ -29,8 +29,13 @@ def imported_modules(path: Path) -> list[str]:
 
 
 def is_test_module(name: str) -> bool:
+    """A test module, or conftest: pytest loads conftest itself, importing it loads it twice."""
     parts = name.split(".")
-    return len(parts) >= 2 and parts[0] == "tests" and parts[1].startswith("test_")
+    return (
+        len(parts) >= 2
+        and parts[0] == "tests"
+        and (parts[1].startswith("test_") or parts[1] == "conftest")
+    )
 
 
 def test_no_test_module_imports_another():
@@ -52,9 +57,12 @@ def test_the_layout_check_sees_the_imports_it_forbids(tmp_path):
         "from tests import test_c\n"
         "from .test_d import other\n"
         "from tests.support.logins import attempt\n"
+        "from tests.conftest import ON_CLUSTER\n"
     )
     borrowed = [name for name in imported_modules(module) if is_test_module(name)]
     assert sorted(set(borrowed)) == [
+        "tests.conftest",
+        "tests.conftest.ON_CLUSTER",
         "tests.test_a",
         "tests.test_b",
         "tests.test_b.helper",

@@ -29,7 +29,7 @@ from django.test import AsyncClient, Client, override_settings
 
 from axes_redis import keys, outage
 from axes_redis.conf import MIDDLEWARE_PATH
-from tests.conftest import BACKENDS, cache_config
+from tests.support.caches import BACKENDS, cache_config
 from testsupport.redis_server import free_port, throwaway_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_redis_only]

@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from axes_redis import chart, keys, overview
-from tests.conftest import ON_CLUSTER
+from tests.support.caches import ON_CLUSTER
 from testsupport.counting import TALLY
 
 PREFIX = "axes"
