@@ -33,7 +33,7 @@ from typing import Any
 from redis.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
-from axes_redis import keys, scripts
+from axes_redis import client_state, keys, scripts
 from axes_redis.store import AttemptStore
 
 MAX_PAGE = 500
@@ -180,8 +180,8 @@ def _build(
     if not isinstance(pttl, int) or pttl == -2:
         return None
     values = {decode_text(name): value for name, value in fields.items()}
-    failures = _int(values.get("failures"))
-    if failures is None:
+    state = client_state.read(values, None if pttl < 0 else pttl, now)
+    if state is None:
         return None
     metadata = {name: decode_text(values.get(name)) or None for name in _METADATA}
     # Without stored metadata (AXES_REDIS_METADATA = False) the key still names the
@@ -194,10 +194,10 @@ def _build(
         key=key,
         kind=parsed.kind,
         parameters=parsed.parameters,
-        failures=failures,
-        limit=_int(values.get("limit")),
-        first=from_unix_ms(values.get("first")),
-        last=from_unix_ms(values.get("last")),
+        failures=state.failures,
+        limit=state.limit,
+        first=state.first,
+        last=state.last,
         username=metadata["username"],
         ip_address=metadata["ip_address"],
         user_agent=metadata["user_agent"],
@@ -474,7 +474,7 @@ def stats(client: Any, prefix: str, sample: int = DEFAULT_MEMORY_SAMPLE) -> Stat
                 continue
             tracked += 1
             by_parameters["+".join(sorted(parsed.encoded))] += 1
-            if limit is not None and failures >= limit:
+            if client_state.is_locked(failures, limit):
                 locked += 1
     script_cache = script_status(client)
     trail_key = keys.trail_key(prefix)
