@@ -55,9 +55,11 @@ W005 = "axes_redis.W005"
 W006 = "axes_redis.W006"
 W007 = "axes_redis.W007"
 
-TRAIL_ENTRY_WORST_BYTES = 2_000
-"""Redis memory of one login-trail entry with every field at its 255-character cap
-(measured: some 200 MB for 100,000 such entries)."""
+TRAIL_ENTRY_WORST_BYTES = 1_400
+"""Redis memory of one login-trail entry with every field at its 255-byte cap, as
+``MEMORY USAGE`` measures a stream of such entries (``tests/test_trail.py`` holds
+the figure to it): every value is capped in bytes, so the trail's worst case is
+this times ``AXES_REDIS_TRAIL_MAXLEN``."""
 
 MAX_TIMEOUT_SECONDS = 1.0
 """Longest socket timeout W002 accepts: a login must not wait on Redis for longer."""
