@@ -56,7 +56,8 @@ from redis.exceptions import AskError, MovedError, NoScriptError
 
 from axes_redis import keys, scripts, tiers
 from axes_redis.conf import axes_redis_settings
-from axes_redis.handler import AxesRedisHandler, failure_limit
+from axes_redis.handler import AxesRedisHandler
+from axes_redis.parameters import failure_limit
 from axes_redis.store import _metadata_args, cooloff_milliseconds
 
 SCRIPT = "import_attempt"
