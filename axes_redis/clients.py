@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from axes_redis import keys, scan
+from axes_redis import client_state, keys, scan
 from axes_redis.connection import RedisClient
 from axes_redis.paging import page_size
-from axes_redis.replies import decode_text, from_unix_ms, to_int
+from axes_redis.replies import decode_text
 from axes_redis.selector import Selector
 
 MAX_SCANS_PER_PAGE = 32
@@ -145,8 +145,8 @@ def _build(
     if not isinstance(pttl, int) or pttl == -2:
         return None
     values = {decode_text(name): value for name, value in fields.items()}
-    failures = to_int(values.get("failures"))
-    if failures is None:
+    state = client_state.read(values, None if pttl < 0 else pttl, now)
+    if state is None:
         return None
     metadata = {name: decode_text(values.get(name)) or None for name in _METADATA}
     # Without stored metadata (AXES_REDIS_METADATA = False) the key still names the
@@ -159,10 +159,10 @@ def _build(
         key=key,
         kind=parsed.kind,
         parameters=parsed.parameters,
-        failures=failures,
-        limit=to_int(values.get("limit")),
-        first=from_unix_ms(values.get("first")),
-        last=from_unix_ms(values.get("last")),
+        failures=state.failures,
+        limit=state.limit,
+        first=state.first,
+        last=state.last,
         username=metadata["username"],
         ip_address=metadata["ip_address"],
         user_agent=metadata["user_agent"],

@@ -156,11 +156,12 @@ class AxesRedisSettings:
 
     @property
     def metadata(self) -> bool:
-        """``AXES_REDIS_METADATA``: store who and where of the last failure on each key.
+        """``AXES_REDIS_METADATA``: describe a client (who and where) on its key when
+        it reaches the limit, once per client.
 
-        ``False`` keeps only ``failures``, ``last`` and ``limit`` per
-        tracked client, for sites that track many clients and want the smallest
-        keys; who and where then live in the login trail only (when it is on).
+        ``False`` keeps only the count and the lock record, for sites that want no
+        personal data on keys; who and where then live in the login trail only
+        (when it is on). Below the limit a key holds the count alone either way.
         """
         return self._read("AXES_REDIS_METADATA", True, bool)
 

@@ -13,22 +13,32 @@ failure frees it (``release.lua``). A guess whose outcome never arrives (the
 request crashed) keeps its slot until ``AXES_REDIS_GUARD_HOLD`` runs out, and is
 never counted as a failure.
 
-The guesses live on the request, in one :class:`RequestGuesses`, so whatever
+The guesses live on the request, in one :class:`RequestState`, so whatever
 thread runs ``authenticate()`` and whatever thread finishes the request, the
-middleware finds them.
+middleware finds them. The same object keeps the rest of what axes-redis knows
+about the request: its keys, resolved once, and the lockout it met.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from logging import getLogger
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
 
-_ATTR = "axes_redis_guesses"
+from axes_redis.conf import axes_redis_settings
+from axes_redis.store import ADMITTED, LOCKED, AttemptStore
+
+log = getLogger("axes_redis.handler")
+
+_ATTR = "axes_redis_state"
 
 in_async_backend: ContextVar[bool] = ContextVar("axes_redis_in_async_backend", default=False)
 """Set by our ``aauthenticate``: there the check runs on a shared thread while the
@@ -71,11 +81,13 @@ class Guess:
 
 
 @dataclass
-class RequestGuesses:
-    """The guesses one request has in flight, and how the request ended for them.
+class RequestState:
+    """What axes-redis knows about one request: the guesses it has in flight and how
+    the request ended for them, its client keys, and the lockout it met.
 
     The only holder of this state: the handler admits and settles through it,
-    the middleware settles what is left when the view returns.
+    the middleware settles what is left when the view returns and reads the
+    lockout for ``Retry-After``.
     """
 
     open: list[Guess] = field(default_factory=list)
@@ -86,19 +98,36 @@ class RequestGuesses:
     """Busy refusals whose ``user_login_failed`` has not arrived yet."""
     crashed: bool = False
     """The view raised: the outcome of its open guesses is unknown, so they hold."""
+    keys: dict[Any, tuple[str, ...]] = field(default_factory=dict)
+    """The client keys already resolved, by what they were resolved from: a failed
+    login asks for them twice (the check, then the failure)."""
+    lockout_ttl_ms: int | None = None
+    """On a request refused for a lockout: the milliseconds it has left, as Redis
+    answered in the call that found or made it (-1: no cool-off)."""
+    lockout_failures: int = 0
+    """On the same request: the failure count behind that lockout."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def of(cls, request: HttpRequest) -> RequestGuesses:
+    def of(cls, request: HttpRequest) -> RequestState:
         state = django_request(request).__dict__
-        found: RequestGuesses | None = state.get(_ATTR)
+        found: RequestState | None = state.get(_ATTR)
         if found is None:
             found = state.setdefault(_ATTR, cls())
         return found
 
     @classmethod
-    def find(cls, request: HttpRequest | None) -> RequestGuesses | None:
+    def find(cls, request: HttpRequest | None) -> RequestState | None:
         return None if request is None else django_request(request).__dict__.get(_ATTR)
+
+    @property
+    def idle(self) -> bool:
+        """No guess was ever admitted or refused: nothing for the middleware to settle."""
+        return not self.open and not self.busy and not self.crashed
+
+    def met_lockout(self, ttl_ms: int, failures: int) -> None:
+        self.lockout_ttl_ms = ttl_ms
+        self.lockout_failures = failures
 
     def add(self, guess: Guess) -> None:
         with self._lock:
@@ -146,3 +175,72 @@ class RequestGuesses:
                 return False
             self.unreported_busy -= 1
             return True
+
+
+_FIRST_PAUSE = 0.01
+_LAST_PAUSE = 0.1
+"""Bounds of the pause between two asks for a slot: short at first (a slot is
+often freed within a password hash), then a tenth of a second."""
+
+
+def refuses_writes(exc: RedisError) -> bool:
+    """Redis answered but will not write: out of memory (``noeviction``) or a replica."""
+    if isinstance(exc, OutOfMemoryError | ReadOnlyError):
+        return True
+    text = str(exc)
+    return isinstance(exc, ResponseError) and ("OOM " in text or "READONLY" in text)
+
+
+def admit(
+    request: HttpRequest,
+    credentials: Mapping[str, object],
+    client_keys: list[str],
+    *,
+    store: AttemptStore,
+    limit: int,
+) -> bool:
+    """Take a slot, waiting up to ``AXES_REDIS_GUARD_WAIT`` while guesses in
+    flight hold them all; True when refused (locked out, or still busy)."""
+    state = RequestState.of(request)
+    name = credential_digest(credentials)
+    hold_ms = int(axes_redis_settings.guard_hold * 1000)
+    returned = [other for other in state.returned(client_keys) if other != name]
+    deadline = time.monotonic() + axes_redis_settings.guard_wait
+    pause = _FIRST_PAUSE
+    while True:
+        try:
+            verdict = store.admit(
+                client_keys, limit=limit, hold_ms=hold_ms, guess=name, returned=returned
+            )
+        except RedisError as exc:
+            if not refuses_writes(exc):
+                raise
+            log.error(
+                "AXES: Redis refused the parallel guard's write (%s); checking confirmed "
+                "failures only.",
+                exc,
+            )
+            return bool(store.failures(client_keys) >= limit)
+        returned = []
+        if verdict.code == ADMITTED:
+            state.add(
+                Guess(
+                    keys=tuple(client_keys),
+                    name=name,
+                    thread=threading.get_ident(),
+                    sequential=not in_async_backend.get(),
+                )
+            )
+            return False
+        if verdict.code == LOCKED:
+            state.met_lockout(verdict.ttl_ms, verdict.failures)
+            return True
+        if time.monotonic() + pause > deadline:
+            log.warning(
+                "AXES: Login refused as busy: guesses in flight held every slot for %.1f s.",
+                axes_redis_settings.guard_wait,
+            )
+            state.refuse_busy()
+            return True
+        time.sleep(pause)
+        pause = min(pause * 2, _LAST_PAUSE)

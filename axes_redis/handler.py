@@ -8,113 +8,30 @@ class already gets right (whitelists, blacklists, ``AXES_ONLY_ADMIN_SITE``,
 
 from __future__ import annotations
 
-import threading
-import time
 from logging import WARNING, getLogger
 from typing import Any
 
 from axes.conf import settings
 from axes.handlers.base import AbstractAxesHandler, AxesBaseHandler
-from axes.helpers import (
-    get_client_ip_address,
-    get_client_parameters,
-    get_client_path_info,
-    get_client_str,
-    get_client_user_agent,
-    get_client_username,
-    get_cool_off,
-    get_credentials,
-    get_failure_limit,
-    get_lockout_parameters,
-)
+from axes.helpers import get_client_username, get_cool_off, get_credentials
 from axes.signals import user_locked_out
 from django.http import HttpRequest
-from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
+from redis.exceptions import RedisError
 
-from axes_redis import guard, keys, outage, tiers
+from axes_redis import guard, keys, outage, parameters, tiers
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import command_error, get_client
-from axes_redis.store import ADMITTED, LOCKED, AttemptStore, Trail
+from axes_redis.parameters import failure_limit
+from axes_redis.store import AttemptStore, Trail
 
 log = getLogger(__name__)
 
-
-def _request_attr(request: HttpRequest, name: str, fallback: Any) -> Any:
-    """``request.axes_*`` as set by AxesProxyHandler, computed when called directly."""
-    value = getattr(request, name, None)
-    return fallback(request) if value is None else value
-
-
-_KEYS_MEMO = "axes_redis_keys"
 _ASK = object()
 """``client_keys``' default for ``username``: resolve it from the request and credentials."""
 
 
-def _keys_memo(
-    request: HttpRequest, prefix: str, username: Any, ip_address: Any, user_agent: Any
-) -> tuple[Any, dict[Any, tuple[str, ...]]] | None:
-    """(memo key, the request's memo) when the lockout parameters are a plain list.
-
-    A callable ``AXES_LOCKOUT_PARAMETERS`` may answer differently for the check's
-    and the failure's credentials, so it is asked every time, as before.
-    """
-    parameters = settings.AXES_LOCKOUT_PARAMETERS
-    if not isinstance(parameters, list):
-        return None
-    try:
-        shape = tuple(p if isinstance(p, str) else tuple(p) for p in parameters)
-        memo_key = (prefix, shape, username, ip_address, user_agent)
-        hash(memo_key)
-    except TypeError:
-        return None
-    memo: dict[Any, tuple[str, ...]] | None = getattr(request, _KEYS_MEMO, None)
-    if memo is None:
-        memo = {}
-        setattr(request, _KEYS_MEMO, memo)
-    return memo_key, memo
-
-
-_FIRST_PAUSE = 0.01
-_LAST_PAUSE = 0.1
-"""Bounds of the pause between two asks for a slot: short at first (a slot is
-often freed within a password hash), then a tenth of a second."""
-
-
-def _no_username_to_track(request: HttpRequest, credentials: Any, username: Any) -> bool:
-    """django-axes keeps no record when the username is the only lockout
-    parameter and none was given."""
-    return username is None and get_lockout_parameters(request, credentials) == ["username"]
-
-
-def failure_limit(request: HttpRequest, credentials: Any) -> int:
-    """``AXES_FAILURE_LIMIT``, or the first tier's threshold with ``AXES_LOCKOUT_TIERS``
-    (what django-axes' next release answers; 8.3.1 knows no tiers)."""
-    found = tiers.configured()
-    return found[0].failures if found else int(get_failure_limit(request, credentials))
-
-
-LOCKOUT_TTL_ATTR = "axes_redis_lockout_ms"
-"""On a request refused for a lockout: the milliseconds the lockout has left, as
-Redis answered in the call that found or made it (-1: no cool-off)."""
-LOCKOUT_FAILURES_ATTR = "axes_redis_lockout_failures"
-"""On the same request: the failure count behind that lockout."""
-
-
-def _remember_lockout(request: HttpRequest, ttl_ms: int, failures: int) -> None:
-    setattr(request, LOCKOUT_TTL_ATTR, ttl_ms)
-    setattr(request, LOCKOUT_FAILURES_ATTR, failures)
-
-
 def _keys_of(guesses: list[guard.Guess]) -> list[str]:
     return list(dict.fromkeys(key for guess in guesses for key in guess.keys))
-
-
-def _refuses_writes(exc: RedisError) -> bool:
-    """Redis answered but will not write: out of memory (``noeviction``) or a replica."""
-    if isinstance(exc, OutOfMemoryError | ReadOnlyError):
-        return True
-    text = str(exc)
-    return isinstance(exc, ResponseError) and ("OOM " in text or "READONLY" in text)
 
 
 class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[misc]
@@ -147,29 +64,14 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         credentials: dict[str, Any] | None,
         username: Any = _ASK,
     ) -> list[str]:
-        """One key per lockout parameter set, from django-axes' own parameter helpers.
+        """One key per lockout parameter set (:func:`axes_redis.parameters.client_keys`).
 
-        A failed login asks twice (the check, then the failure): with
-        ``AXES_LOCKOUT_PARAMETERS`` a plain list the keys depend only on the
-        username, IP and user agent, so the request keeps them for the second ask.
         A caller that already resolved ``username`` passes it: the helper behind it
         (callables, lazy settings, debug logging) costs more than the key itself.
         """
         if username is _ASK:
             username = get_client_username(request, credentials)
-        ip_address = _request_attr(request, "axes_ip_address", get_client_ip_address)
-        user_agent = _request_attr(request, "axes_user_agent", get_client_user_agent)
-        prefix = axes_redis_settings.key_prefix
-        memo = _keys_memo(request, prefix, username, ip_address, user_agent)
-        if memo is not None and memo[0] in memo[1]:
-            return list(memo[1][memo[0]])
-        parameter_sets = get_client_parameters(
-            username, ip_address, user_agent, request, credentials
-        )
-        found = list(dict.fromkeys(keys.client_key(prefix, p) for p in parameter_sets))
-        if memo is not None:
-            memo[1][memo[0]] = tuple(found)
-        return found
+        return parameters.client_keys(request, credentials, username)
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         return self.store().failures(self.client_keys(request, credentials))
@@ -212,9 +114,15 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         ):
             return self._read_check(request, credentials)
         username = get_client_username(request, credentials)
-        if _no_username_to_track(request, credentials, username):
+        if parameters.no_username_to_track(request, credentials, username):
             return self._read_check(request, credentials)
-        return self._admit(request, credentials, self.client_keys(request, credentials, username))
+        return guard.admit(
+            request,
+            credentials,
+            self.client_keys(request, credentials, username),
+            store=self.store(),
+            limit=failure_limit(request, credentials),
+        )
 
     def _read_check(self, request: HttpRequest, credentials: dict[str, Any] | None) -> bool:
         """django-axes' comparison (failures >= limit) on one read that also brings
@@ -224,59 +132,8 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         standing = self.store().standing(self.client_keys(request, credentials))
         if standing.failures < failure_limit(request, credentials):
             return False
-        _remember_lockout(request, standing.ttl_ms, standing.failures)
+        guard.RequestState.of(request).met_lockout(standing.ttl_ms, standing.failures)
         return True
-
-    def _admit(
-        self, request: HttpRequest, credentials: dict[str, Any], client_keys: list[str]
-    ) -> bool:
-        """Take a slot, waiting up to ``AXES_REDIS_GUARD_WAIT`` while guesses in
-        flight hold them all; True when refused (locked out, or still busy)."""
-        guesses = guard.RequestGuesses.of(request)
-        name = guard.credential_digest(credentials)
-        limit = failure_limit(request, credentials)
-        hold_ms = int(axes_redis_settings.guard_hold * 1000)
-        returned = [other for other in guesses.returned(client_keys) if other != name]
-        store = self.store()
-        deadline = time.monotonic() + axes_redis_settings.guard_wait
-        pause = _FIRST_PAUSE
-        while True:
-            try:
-                verdict = store.admit(
-                    client_keys, limit=limit, hold_ms=hold_ms, guess=name, returned=returned
-                )
-            except RedisError as exc:
-                if not _refuses_writes(exc):
-                    raise
-                log.error(
-                    "AXES: Redis refused the parallel guard's write (%s); checking confirmed "
-                    "failures only.",
-                    exc,
-                )
-                return bool(store.failures(client_keys) >= limit)
-            returned = []
-            if verdict.code == ADMITTED:
-                guesses.add(
-                    guard.Guess(
-                        keys=tuple(client_keys),
-                        name=name,
-                        thread=threading.get_ident(),
-                        sequential=not guard.in_async_backend.get(),
-                    )
-                )
-                return False
-            if verdict.code == LOCKED:
-                _remember_lockout(request, verdict.ttl_ms, verdict.failures)
-                return True
-            if time.monotonic() + pause > deadline:
-                log.warning(
-                    "AXES: Login refused as busy: guesses in flight held every slot for %.1f s.",
-                    axes_redis_settings.guard_wait,
-                )
-                guesses.refuse_busy()
-                return True
-            time.sleep(pause)
-            pause = min(pause * 2, _LAST_PAUSE)
 
     def settle_request(self, request: HttpRequest) -> None:
         """The view returned: free the slots of the guesses that did not fail.
@@ -284,7 +141,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         Called by ``AxesRedisMiddleware``. A request whose view raised keeps them:
         their outcome is unknown, so they hold until ``AXES_REDIS_GUARD_HOLD``.
         """
-        guesses = guard.RequestGuesses.find(request)
+        guesses = guard.RequestState.find(request)
         if guesses is None or guesses.crashed:
             return
         taken = guesses.take_all()
@@ -313,7 +170,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             )
             return
 
-        guesses = guard.RequestGuesses.find(request)
+        guesses = guard.RequestState.find(request)
         if guesses is not None and guesses.take_busy():
             # Refused only because other guesses were in flight: nothing was evaluated.
             request.axes_locked_out = False  # type: ignore[attr-defined]
@@ -323,14 +180,14 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             return
 
         username = get_client_username(request, credentials)
-        if _no_username_to_track(request, credentials, username):
+        if parameters.no_username_to_track(request, credentials, username):
             log.warning(
                 "AXES: Username is None and username is the only one lockout parameter, "
                 "new record will NOT be created."
             )
             return
 
-        metadata = self._metadata(request, username)
+        metadata = parameters.metadata(request, username)
         ip_address = metadata["ip_address"]
 
         # A failure that axes itself refused must not slide the cool-off, unless asked to.
@@ -342,7 +199,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             return
 
         # Only for log lines: not built when the logger would drop them.
-        client_str = self._client_str(request, metadata) if log.isEnabledFor(WARNING) else ""
+        client_str = parameters.client_str(request, metadata) if log.isEnabledFor(WARNING) else ""
         if self.is_whitelisted(request, credentials):
             log.info("AXES: Login failed from whitelisted client %s.", client_str)
             return
@@ -369,7 +226,9 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
                 # A Redis that refuses writes (full, or a replica) may still answer reads:
                 # a client already at the limit is locked out, not refused by the outage.
                 try:
-                    locked = _refuses_writes(exc) and self.store().failures(client_keys) >= limit
+                    locked = (
+                        guard.refuses_writes(exc) and self.store().failures(client_keys) >= limit
+                    )
                 except RedisError:
                     locked = False
                 if locked:
@@ -391,32 +250,11 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             log.warning("AXES: New login failure by %s. Creating new record in Redis.", client_str)
 
         if result.locked:
-            _remember_lockout(request, result.cooloff_ms, result.failures)
+            guard.RequestState.of(request).met_lockout(result.cooloff_ms, result.failures)
             log.warning("AXES: Locking out %s after repeated login failures.", client_str)
             request.axes_locked_out = True  # type: ignore[attr-defined]
             request.axes_credentials = credentials  # type: ignore[attr-defined]
             user_locked_out.send("axes", request=request, username=username, ip_address=ip_address)
-
-    def _metadata(self, request: HttpRequest, username: str | None) -> dict[str, Any]:
-        """Who and where, as stored on the client's keys and shown in log lines."""
-        return {
-            "username": username,
-            "ip_address": _request_attr(request, "axes_ip_address", get_client_ip_address),
-            "user_agent": _request_attr(request, "axes_user_agent", get_client_user_agent),
-            "path_info": _request_attr(request, "axes_path_info", get_client_path_info),
-        }
-
-    def _client_str(self, request: HttpRequest, metadata: dict[str, Any]) -> str:
-        """django-axes' log representation (honours AXES_VERBOSE and its callable)."""
-        return str(
-            get_client_str(
-                metadata["username"],
-                metadata["ip_address"],
-                metadata["user_agent"],
-                metadata["path_info"],
-                request,
-            )
-        )
 
     def locks_here(self, request: HttpRequest) -> bool:
         """Whether a failure on this request may lock out.
@@ -435,11 +273,11 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         """
         username = user.get_username()
         credentials = get_credentials(username)
-        metadata = self._metadata(request, username)
-        client_str = self._client_str(request, metadata)
+        metadata = parameters.metadata(request, username)
+        client_str = parameters.client_str(request, metadata)
         log.info("AXES: Successful login by %s.", client_str)
 
-        guesses = guard.RequestGuesses.find(request)
+        guesses = guard.RequestState.find(request)
         taken = guesses.take_all() if guesses is not None else []
         access_log = not settings.AXES_DISABLE_ACCESS_LOG
         trail = self.trail(access_log)
@@ -470,8 +308,8 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
     def user_logged_out(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
         """Log the logout, and append it to the login trail unless ``AXES_DISABLE_ACCESS_LOG``."""
         username = user.get_username() if user else None
-        metadata = self._metadata(request, username)
-        log.info("AXES: Successful logout by %s.", self._client_str(request, metadata))
+        metadata = parameters.metadata(request, username)
+        log.info("AXES: Successful logout by %s.", parameters.client_str(request, metadata))
         trail = self.trail(bool(username) and not settings.AXES_DISABLE_ACCESS_LOG)
         if trail is None:
             return

@@ -46,7 +46,7 @@ from redis.exceptions import AskError, MovedError, NoScriptError
 from axes_redis import keys, scripts
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import RedisClient
-from axes_redis.handler import AxesRedisHandler, failure_limit
+from axes_redis.handler import AxesRedisHandler
 from axes_redis.import_report import (
     EXPIRED,
     NO_USERNAME,
@@ -65,6 +65,7 @@ from axes_redis.import_rows import (
     unix_ms,
 )
 from axes_redis.paging import batched
+from axes_redis.parameters import failure_limit
 from axes_redis.store import _metadata_args, cooloff_milliseconds
 
 SCRIPT = "import_attempt"

@@ -18,13 +18,14 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from axes_redis import tiers
-from axes_redis.handler import LOCKOUT_FAILURES_ATTR, LOCKOUT_TTL_ATTR
+from axes_redis.guard import RequestState
 
 
 def seconds_left(request: HttpRequest) -> int | None:
     """Whole seconds until the lockout this request met ends; ``None`` when it met
     none, or one without a cool-off (it ends with a reset)."""
-    ttl_ms: int | None = getattr(request, LOCKOUT_TTL_ATTR, None)
+    state = RequestState.find(request)
+    ttl_ms = None if state is None else state.lockout_ttl_ms
     if ttl_ms is None or ttl_ms <= 0:
         return None
     return math.ceil(ttl_ms / 1000)
@@ -55,7 +56,8 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "axes_redis_seconds_left": seconds,
         "axes_redis_unlocks_in": timedelta(seconds=seconds),
     }
-    failures = getattr(request, LOCKOUT_FAILURES_ATTR, 0)
+    state = RequestState.find(request)
+    failures = 0 if state is None else state.lockout_failures
     tier = tiers.in_force(tiers.configured(), failures)
     if tier is not None:
         found["axes_redis_tier"] = tier

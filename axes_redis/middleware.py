@@ -45,7 +45,7 @@ def busy_response(request: HttpRequest) -> HttpResponse:
 
 def _settle(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     response = lockout.add_retry_after(request, response)
-    guesses = guard.RequestGuesses.find(request)
+    guesses = guard.RequestState.find(request)
     if guesses is None:
         return response
     if response.status_code >= 500:
@@ -92,12 +92,13 @@ class AxesRedisMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         response = await get_response(request)
-        if guard.RequestGuesses.find(request) is None and not outage.met(request):
+        state = guard.RequestState.find(request)
+        if (state is None or state.idle) and not outage.met(request):
             return lockout.add_retry_after(request, response)
         return await sync_to_async(_answer)(request, response)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         """The view raised: its guesses' outcome is unknown, so they keep their slots."""
-        guesses = guard.RequestGuesses.find(request)
+        guesses = guard.RequestState.find(request)
         if guesses is not None:
             guesses.crashed = True

@@ -14,7 +14,7 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from axes_redis import keys, scripts
+from axes_redis import client_state, keys, scripts
 from axes_redis.connection import RedisClient
 from axes_redis.paging import batched
 from axes_redis.replies import to_int
@@ -143,7 +143,7 @@ def stats(redis: RedisClient, prefix: str, sample: int = DEFAULT_MEMORY_SAMPLE) 
                 continue
             tracked += 1
             by_parameters["+".join(sorted(parsed.encoded))] += 1
-            if limit is not None and failures >= limit:
+            if client_state.is_locked(failures, limit):
                 locked += 1
     script_cache = script_status(redis)
     trail_key = keys.trail_key(prefix)

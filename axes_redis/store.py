@@ -25,8 +25,10 @@ from axes_redis.selector import Selector
 UNLINK_BATCH = 500
 """Keys per UNLINK: deletion happens in a background thread, the call stays short."""
 
-METADATA_MAX_CHARS = 255
-"""Cap on each stored metadata value (the key itself keeps the full identity)."""
+METADATA_MAX_BYTES = 255
+"""Cap in UTF-8 bytes on each metadata value stored on a key or in the login trail
+(the key itself keeps the full identity): what bounds them in memory is bytes, and
+a 255-character emoji username is four times as many."""
 
 
 @dataclass(frozen=True)
@@ -89,17 +91,28 @@ def cooloff_milliseconds(cooloff: timedelta | None) -> str:
     return str(max(0, -(-microseconds // 1000)))
 
 
-def _metadata_args(metadata: Mapping[str, object]) -> list[bytes]:
-    """Flatten metadata into field/value bytes that any username can become.
+def capped(value: object) -> bytes:
+    """One metadata value as at most ``METADATA_MAX_BYTES`` bytes of valid UTF-8.
 
-    Values are capped and encoded with ``backslashreplace``, so a lone surrogate
-    or a 100 kB username is stored safely instead of raising in the login path.
+    Encoded with ``backslashreplace``, so a lone surrogate or a 100 kB username is
+    stored safely instead of raising in the login path; cut on a character
+    boundary, so the stored value never ends in half a character.
     """
+    text = "" if value is None else str(value)
+    if len(text) > METADATA_MAX_BYTES:
+        text = text[:METADATA_MAX_BYTES]
+    raw = text.encode("utf-8", errors="backslashreplace")
+    if len(raw) > METADATA_MAX_BYTES:
+        raw = raw[:METADATA_MAX_BYTES].decode("utf-8", errors="ignore").encode()
+    return raw
+
+
+def _metadata_args(metadata: Mapping[str, object]) -> list[bytes]:
+    """Flatten metadata into field/value bytes that any username can become."""
     args: list[bytes] = []
     for field, value in metadata.items():
-        text = "" if value is None else str(value)
         args.append(field.encode())
-        args.append(text[:METADATA_MAX_CHARS].encode("utf-8", errors="backslashreplace"))
+        args.append(capped(value))
     return args
 
 
@@ -167,8 +180,8 @@ class AttemptStore:
         ``guess`` is the guard's admission that this failure settles: its slot is
         freed in the same call. With ``trail`` the failure is also appended to the
         login trail, inside the same call. Without ``keep_metadata``
-        (``AXES_REDIS_METADATA = False``) the keys get only ``failures``, ``last``
-        and ``limit``; the trail entry still gets who and where. ``tiers``
+        (``AXES_REDIS_METADATA = False``) a client that reaches the limit is not
+        described on its keys; the trail entry still gets who and where. ``tiers``
         (:func:`axes_redis.tiers.script_argument`) lets the script pick the cool-off
         from the count it writes. Without a cool-off, ``retention`` bounds how
         long a count below the limit lives (a lockout still persists).

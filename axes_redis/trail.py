@@ -23,7 +23,7 @@ from axes_redis import keys
 from axes_redis.connection import RedisClient
 from axes_redis.paging import page_size
 from axes_redis.replies import decode_text, from_unix_ms
-from axes_redis.store import METADATA_MAX_CHARS
+from axes_redis.store import capped
 
 EVENTS = ("failure", "login", "logout")
 
@@ -109,7 +109,7 @@ def read(
     to go on from, when few entries match.
     """
     count = page_size(count)
-    wanted_user = None if username is None else username[:METADATA_MAX_CHARS]
+    wanted_user = None if username is None else decode_text(capped(username))
     lowest = "-" if since is None else str(int(since.astimezone(timezone.utc).timestamp() * 1000))
     highest = "+" if cursor is None else cursor
     stream = keys.trail_key(prefix)

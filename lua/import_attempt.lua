@@ -12,7 +12,9 @@
 --           handler rewrites it at the client's next failure)
 -- ARGV[3]   Unix ms of the oldest row: "first" becomes the earlier of the two
 -- ARGV[4]   Unix ms of the newest row: "last" becomes the later of the two; when
---           the import's is later, the ARGV[7..] pairs replace the stored ones
+--           the import's is later, the ARGV[7..] pairs replace the stored ones. A
+--           key the handler made keeps no "last" (its TTL tells it): its failures
+--           came after the switch, so it keeps its own
 -- ARGV[5]   milliseconds of cool-off left, measured from now, or "" for none (the
 --           key persists until it is reset). The longer of the stored TTL and this
 --           one is kept; a TTL less than ARGV[6] ms longer than the stored one does
@@ -64,8 +66,10 @@ end
 if redis.call('HSETNX', key, 'limit', ARGV[2]) == 1 then
   changed = 2
 end
-local stored_last = tonumber(redis.call('HGET', key, 'last') or '0')
-if last > stored_last then
+-- A key the live handler wrote without "last" failed after the switch, later than
+-- any row: its TTL tells when, and its own description stands.
+local stored_last = redis.call('HGET', key, 'last')
+if stored_last and last > tonumber(stored_last) then
   redis.call('HSET', key, 'last', ARGV[4])
   if metadata and #ARGV >= 8 then
     redis.call('HSET', key, unpack(ARGV, 8))

@@ -12,15 +12,14 @@
 --                is not "" (never on Redis Cluster, where it lives in another slot)
 -- ARGV[1]        cool-off in milliseconds, measured from now (PEXPIRE);
 --                "" means no cool-off: the keys persist until they are reset
--- ARGV[2]        failure limit (integer >= 1), stored as the hash field "limit"
+-- ARGV[2]        failure limit (integer >= 1)
 -- ARGV[3]        "1" to lock out at the limit (AXES_LOCK_OUT_AT_FAILURE), "0" never
 -- ARGV[4]        the admitted guess this failure settles (admit.lua's ARGV[3]):
 --                removed from the in-flight sets; "" when the guard admitted none
 -- ARGV[5]        approximate MAXLEN of the trail stream, or "" for no trail entry
--- ARGV[6]        "1" to store "first" and the ARGV[7..] pairs on every key too,
---                "0" to give the pairs to the trail entry only and keep no "first"
---                (AXES_REDIS_METADATA = False: 16 bytes less per key, which takes
---                the hash's listpack down one allocator size class)
+-- ARGV[6]        "1" to describe the client when it reaches the limit with the
+--                ARGV[9..] pairs (AXES_REDIS_METADATA), "0" to give them to the
+--                trail entry only
 -- ARGV[7]        progressive lockout tiers (AXES_LOCKOUT_TIERS) as "failures:ms" pairs
 --                joined by ",", ascending; "" for none. The cool-off of the highest tier
 --                the new count has reached replaces ARGV[1], so the TTL always matches
@@ -30,11 +29,16 @@
 --                limit expires instead of living for ever; a locked-out one persists.
 --                "" keeps every count until it is reset
 -- ARGV[9..]      field/value pairs for operators (username, ip_address, user_agent,
---                path_info), already capped in length: stored on every key (ARGV[6]),
---                and given to the trail entry after event=failure and locked_out=0|1
+--                path_info), already capped in bytes: given to the trail entry after
+--                event=failure and locked_out=0|1, and to the lock record (below)
 --
--- Hash fields written: failures (HINCRBY), last (Unix ms, server clock), limit,
--- and (ARGV[6] = "1") first (Unix ms, set once per count) and the ARGV[9..] pairs.
+-- Hash fields written. Every failure: failures (HINCRBY), and the TTL (PEXPIRE), so
+-- that a count below the limit is one small field and its TTL tells when it failed
+-- last. Once per key, by the failure that takes its count to the limit (the lock
+-- record): limit and locked (Unix ms, server clock); on the first such key of the
+-- call only, and with ARGV[6] = "1", the ARGV[9..] pairs the key name does not
+-- already spell out (a digested "#..." value spells out nothing). A key that keeps
+-- no TTL also gets last (Unix ms) at every failure: nothing else could tell it.
 --
 -- Returns {failures, locked, trail_id, cooloff}: the highest failure count over
 -- the client keys after this call, 1 when locking is on and that count has
@@ -52,12 +56,9 @@ end
 if guess ~= '' then
   clients = clients / 2
 end
-local highest = 0
-
-local time = redis.call('TIME')
-local now = string.format('%.0f', time[1] * 1000 + math.floor(time[2] / 1000))
 
 local counts = {}
+local highest = 0
 for i = 1, clients do
   counts[i] = redis.call('HINCRBY', KEYS[i], 'failures', 1)
   if counts[i] > highest then
@@ -76,15 +77,46 @@ if cooloff == '' and not (lock_out and highest >= limit) then
   cooloff = ARGV[8]
 end
 
+local now
+local function clock()
+  if not now then
+    local time = redis.call('TIME')
+    now = string.format('%.0f', time[1] * 1000 + math.floor(time[2] / 1000))
+  end
+  return now
+end
+
+-- The pairs whose value the key name does not spell out: a parameter in the tag
+-- (after "{" or "|") with a literal value is already there.
+local function untold(key)
+  local tag = '|' .. (string.match(key, '{([^{]*)}$') or '')
+  local found = {}
+  for i = 9, #ARGV, 2 do
+    local at = string.find(tag, '|' .. ARGV[i] .. '=', 1, true)
+    local held = at and string.sub(tag, at + #ARGV[i] + 2, at + #ARGV[i] + 2) ~= '#'
+    if not held and ARGV[i + 1] ~= '' then
+      found[#found + 1] = ARGV[i]
+      found[#found + 1] = ARGV[i + 1]
+    end
+  end
+  return found
+end
+
+local described = ARGV[6] ~= '1' or #ARGV < 9
 for i = 1, clients do
   local key = KEYS[i]
-  if ARGV[6] == '1' then
-    redis.call('HSETNX', key, 'first', now)
-    redis.call('HSET', key, 'last', now, 'limit', ARGV[2], unpack(ARGV, 9))
-  else
-    redis.call('HSET', key, 'last', now, 'limit', ARGV[2])
+  if counts[i] >= limit and redis.call('HSETNX', key, 'limit', ARGV[2]) == 1 then
+    redis.call('HSET', key, 'locked', clock())
+    if not described then
+      described = true
+      local told = untold(key)
+      if #told > 0 then
+        redis.call('HSET', key, unpack(told))
+      end
+    end
   end
   if cooloff == '' then
+    redis.call('HSET', key, 'last', clock())
     redis.call('PERSIST', key)
   else
     redis.call('PEXPIRE', key, cooloff)

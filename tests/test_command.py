@@ -170,7 +170,7 @@ def test_list_table_shows_failed_logins(redis_db, client):
     assert bob[failures_at:].split()[:2] == ["1", "3"]
     unlocks_at = header.index("unlocks in")
     assert re.match(r"(1h|59m \d+s)\s", alice[unlocks_at:])
-    assert bob[unlocks_at:].startswith("- ")
+    assert re.match(r"-(\s|$)", bob[unlocks_at:])
     assert alice[header.index("user agent") :].startswith("Mozilla/5.0 alice")
     assert alice.rstrip().endswith("/login/")
     assert alice.startswith("ip_address=127.0.0.1 username=alice")
@@ -193,7 +193,8 @@ def test_list_json_lines_carry_every_field(redis_db, client):
     assert alice["user_agent"] == "Mozilla/5.0 alice"
     assert alice["path_info"] == "/login/"
     assert 3_590_000 < alice["ttl_ms"] <= 3_600_000
-    assert alice["first"] <= alice["last"]
+    assert alice["first"] is None  # only a count carried over by import-db knows its start
+    assert alice["last"] is not None  # derived from the TTL
     assert alice["unlocks_at"] is not None
     assert (objects["bob"]["locked"], objects["bob"]["unlocks_at"]) == (False, None)
 
@@ -340,7 +341,7 @@ def test_inspect_prints_keys_fields_and_working_redis_cli_lines(redis_db, stub_p
     for client_key in keyset(BY_USERNAME):
         assert client_key in out
     assert "failures: 3" in out
-    assert "username: alice" in out
+    assert "user_agent: pytest" in out  # the lock record describes what the key does not spell
 
     lines = cli_lines(out, stub_path)
     commands = [redis_command(words) for words in lines]
@@ -387,7 +388,7 @@ def test_inspect_quoting_survives_hostile_usernames(redis_db, stub_path, usernam
         if command[0] == "HGETALL":
             assert command[1] in expected
             fields = redis_db.execute_command(*command)
-            assert fields[b"username"] == username.encode()
+            assert fields == {b"failures": b"1"}  # below the limit: the key names the client
         elif command[0] == "PTTL":
             assert redis_db.execute_command(*command) > 0
         elif command[0] == "--scan":

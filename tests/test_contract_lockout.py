@@ -68,9 +68,9 @@ def test_correct_password_is_refused_while_locked(handler, users, client):
 
 
 def test_hash_fields_describe_the_client(handler, users, client):
-    """Operators must see who failed, from where, how often and since when."""
+    """Operators must see who failed, from where, how often and when it locked; a client
+    below the limit costs one field (its TTL tells when it failed last)."""
     name = handler.key(ip_address=LOCAL)
-    before_ms = int(time.time() * 1000)
     attempt(client, "alice", ua="first-agent")
     if handler.differs(READABLE_RECORD):
         attempt(client, "bob", ua="second-agent")
@@ -78,32 +78,28 @@ def test_hash_fields_describe_the_client(handler, users, client):
         assert handler.redis.type(name) == b"string"
         assert handler.redis.get(name) == b"2"
         return
-    first_seen = handler.fields(name)
+    assert handler.fields(name) == {"failures": "1"}
+    before_ms = int(time.time() * 1000)
     attempt(client, "bob", ua="second-agent")
+    attempt(client, "carol", ua="third-agent")
     after_ms = int(time.time() * 1000)
 
     stored_fields = handler.fields(name)
     assert set(stored_fields) == {
         "failures",
-        "first",
-        "last",
         "limit",
+        "locked",
         "username",
-        "ip_address",
         "user_agent",
         "path_info",
     }
-    assert stored_fields["failures"] == "2"
+    assert stored_fields["failures"] == "3"
     assert stored_fields["limit"] == "3"
-    # The metadata is that of the latest failure.
-    assert stored_fields["username"] == "bob"
-    assert stored_fields["ip_address"] == LOCAL
-    assert stored_fields["user_agent"] == "second-agent"
+    # The metadata is that of the failure that locked; the key name holds the IP.
+    assert stored_fields["username"] == "carol"
+    assert stored_fields["user_agent"] == "third-agent"
     assert stored_fields["path_info"] == "/login/"
-    # first is kept from the first failure, last moves on; both are Unix milliseconds.
-    assert stored_fields["first"] == first_seen["first"]
-    first, last = int(stored_fields["first"]), int(stored_fields["last"])
-    assert before_ms - 2_000 <= first <= last <= after_ms + 2_000
+    assert before_ms - 2_000 <= int(stored_fields["locked"]) <= after_ms + 2_000
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 
 from axes_redis import keys
-from axes_redis.store import METADATA_MAX_CHARS
+from axes_redis.store import METADATA_MAX_BYTES
 from tests.support.logins import API, attempt
 
 pytestmark = pytest.mark.django_db
@@ -62,19 +62,21 @@ def test_locking_a_glob_username_locks_nobody_else(redis_db, client):
 @override_settings(AXES_LOCKOUT_PARAMETERS=[["ip_address", "user_agent"]])
 def test_huge_user_agent_is_bounded_in_key_and_metadata(redis_db, client):
     """A 100 kB User-Agent must not become a 100 kB key or field (memory exhaustion)."""
-    assert attempt(client, "alice", path=API, ua="A" * 100_000).status_code == 401
+    statuses = [attempt(client, "alice", path=API, ua="A" * 100_000).status_code for _ in range(3)]
+    assert statuses[:2] == [401, 401]
     (key,) = stored_keys(redis_db)
     assert len(key) < 400
-    assert len(redis_db.hget(key, "user_agent")) <= METADATA_MAX_CHARS
-    assert len(redis_db.hget(key, "username")) <= METADATA_MAX_CHARS
+    assert redis_db.hget(key, "user_agent") is None  # the key name spells it out already
+    assert len(redis_db.hget(key, "username")) <= METADATA_MAX_BYTES
 
 
 def test_huge_username_metadata_is_capped(redis_db, client):
     """Stored metadata is capped whatever the username length."""
     with override_settings(AXES_LOCKOUT_PARAMETERS=["username"]):
-        attempt(client, "y" * 100_000, path=API)
+        for _ in range(3):  # to the limit, where the client is described
+            attempt(client, "y" * 100_000, path=API)
     (key,) = stored_keys(redis_db)
-    assert redis_db.hget(key, "username") == b"y" * METADATA_MAX_CHARS
+    assert redis_db.hget(key, "username") == b"y" * METADATA_MAX_BYTES
 
 
 def test_undecodable_header_bytes_do_not_crash_the_login(redis_db, client):

@@ -42,7 +42,7 @@ def test_without_metadata_keys_hold_only_the_counters(redis_db, client, settings
     both = {"ip_address": "127.0.0.1", "username": "alice"}
     for parameters in ({"ip_address": "127.0.0.1"}, both):
         fields = redis_db.hgetall(keys.client_key(PREFIX, parameters))
-        assert sorted(fields) == [b"failures", b"last", b"limit"]
+        assert sorted(fields) == [b"failures", b"limit", b"locked"]
         assert fields[b"failures"] == b"3"
         assert fields[b"limit"] == b"3"
 
@@ -73,13 +73,74 @@ def test_without_metadata_the_trail_still_says_who_and_where(redis_db, client, s
     assert entry[b"user_agent"] == b"meta-ua"
     assert entry[b"path_info"] == b"/login/"
     fields = redis_db.hgetall(keys.client_key(PREFIX, {"ip_address": "127.0.0.1"}))
-    assert sorted(fields) == [b"failures", b"last", b"limit"]
+    assert sorted(fields) == [b"failures"]
 
 
-def test_metadata_is_kept_by_default(redis_db, client, settings, flow):
-    """The default keeps the last failure's who and where on the key, for redis-cli."""
-    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-    post(client)
+def test_a_client_below_the_limit_is_one_field(redis_db, client, settings, flow):
+    """A sprayed client that never locks must cost one small field, whatever it sent."""
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+    assert [post(client) for _ in range(2)] == [200, 200]
+    for parameters in (
+        {"ip_address": "127.0.0.1"},
+        {"ip_address": "127.0.0.1", "username": "alice"},
+    ):
+        key = keys.client_key(PREFIX, parameters)
+        assert redis_db.hgetall(key) == {b"failures": b"2"}
+        assert redis_db.object("encoding", key) == b"listpack"
+
+
+def test_metadata_describes_a_locked_client_once(redis_db, client, settings, flow):
+    """Who and where are kept by default, once per client (never per parameter set), and
+    without what the key name already spells out."""
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+    assert [post(client) for _ in range(3)] == [200, 200, 429]
     fields = redis_db.hgetall(keys.client_key(PREFIX, {"ip_address": "127.0.0.1"}))
-    assert fields[b"username"] == b"alice"
-    assert fields[b"user_agent"] == b"meta-ua"
+    assert sorted(fields) == [
+        b"failures",
+        b"limit",
+        b"locked",
+        b"path_info",
+        b"user_agent",
+        b"username",
+    ]
+    assert (fields[b"username"], fields[b"user_agent"]) == (b"alice", b"meta-ua")
+    both = {"ip_address": "127.0.0.1", "username": "alice"}
+    assert sorted(redis_db.hgetall(keys.client_key(PREFIX, both))) == [
+        b"failures",
+        b"limit",
+        b"locked",
+    ]
+
+    tracked = clients.find(redis_db, PREFIX, ip_address="127.0.0.1")
+    assert sorted((t.parameter_set, t.username, t.user_agent, t.locked) for t in tracked) == [
+        ("ip_address", "alice", "meta-ua", True),
+        ("ip_address+username", "alice", None, True),
+    ]
+
+
+def test_the_lock_record_is_written_once(redis_db, client, settings, flow):
+    """Failures past the limit rewrite nothing but the count: the lock time stays."""
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+    settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+    key = keys.client_key(PREFIX, {"ip_address": "127.0.0.1"})
+    assert [post(client) for _ in range(3)] == [200, 200, 429]
+    locked = redis_db.hget(key, "locked")
+    redis_db.hset(key, "user_agent", "kept")
+    post(client, "mallory")
+    fields = redis_db.hgetall(key)
+    assert (fields[b"locked"], fields[b"user_agent"], fields[b"username"]) == (
+        locked,
+        b"kept",
+        b"alice",
+    )
+
+
+def test_a_digested_username_is_still_described(redis_db, client, settings, flow):
+    """A key spelling the username as a digest names nobody: the lock record does."""
+    settings.AXES_LOCKOUT_PARAMETERS = ["username"]
+    long_name = "\N{PILE OF POO}" * 300
+    assert [post(client, long_name) for _ in range(3)] == [200, 200, 429]
+    (key,) = redis_db.scan_iter(match=f"{PREFIX}:client:*")
+    stored = redis_db.hget(key, "username")
+    assert len(stored) == 252
+    assert stored.decode() == "\N{PILE OF POO}" * 63

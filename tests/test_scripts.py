@@ -176,30 +176,67 @@ def test_cooloff_is_measured_from_the_latest_failure(redis_db):
     assert redis_db.pttl(KEY) > 10000
 
 
-def test_first_is_set_once_and_last_moves(redis_db):
-    """Operators must see when an attack started, not only its latest attempt."""
-    record(redis_db, [KEY])
+def test_a_count_below_the_limit_writes_only_the_count(redis_db):
+    """A sprayed client below the limit must cost one field; its TTL tells the rest."""
+    record(redis_db, [KEY], cooloff="60000", metadata=("username", "alice"))
+    assert redis_db.hgetall(KEY) == {b"failures": b"1"}
+
+
+def test_the_lock_record_is_written_once_at_the_limit(redis_db):
+    """Operators must see when a client locked and under which limit, written once."""
+    for _ in range(2):
+        record(redis_db, [KEY], cooloff="60000", metadata=("username", "alice"))
     seconds, micros = redis_db.time()
     now_ms = seconds * 1000 + micros // 1000
-    first = int(redis_db.hget(KEY, "first"))
-    assert abs(first - now_ms) < 5000
-    redis_db.hset(KEY, mapping={"first": "1", "last": "1"})
+    record(redis_db, [KEY], cooloff="60000", metadata=("username", "alice"))
+    fields = redis_db.hgetall(KEY)
+    assert abs(int(fields[b"locked"]) - now_ms) < 5000
+    assert (fields[b"limit"], fields[b"username"]) == (b"3", b"alice")
+    redis_db.hset(KEY, "locked", "1")
 
-    record(redis_db, [KEY])
+    record(redis_db, [KEY], cooloff="60000", limit=2, metadata=("username", "mallory"))
 
-    assert redis_db.hget(KEY, "first") == b"1"
-    assert int(redis_db.hget(KEY, "last")) >= first
+    assert redis_db.hmget(KEY, "locked", "limit", "username") == [b"1", b"3", b"alice"]
+
+
+def test_last_is_stored_only_where_no_ttl_tells_it(redis_db):
+    """Without a TTL to derive it from, every failure stores when it happened."""
+    record(redis_db, [KEY], cooloff="60000")
+    assert redis_db.hget(KEY, "last") is None
+    record(redis_db, [KEY], cooloff="")
+    seconds, micros = redis_db.time()
+    assert abs(int(redis_db.hget(KEY, "last")) - (seconds * 1000 + micros // 1000)) < 5000
 
 
 @pytest.mark.single_node
 def test_every_key_is_incremented_and_the_highest_count_returned(redis_db):
     """A client over the limit on one parameter set must be locked whatever the others say."""
     redis_db.hset(OTHER, "failures", 5)
-    failures, locked = record(redis_db, [KEY, OTHER, BOTH], limit=6, metadata=("username", "alice"))
+    metadata = ("username", "alice", "user_agent", "ua")
+    failures, locked = record(redis_db, [KEY, OTHER, BOTH], limit=6, metadata=metadata)
     assert (failures, locked) == (6, 1)
     assert [redis_db.hget(k, "failures") for k in (KEY, OTHER, BOTH)] == [b"1", b"6", b"1"]
-    assert all(redis_db.hget(k, "username") == b"alice" for k in (KEY, OTHER, BOTH))
-    assert all(redis_db.hget(k, "limit") == b"6" for k in (KEY, OTHER, BOTH))
+    # Only the key that reached the limit is described, without the username it spells out.
+    assert sorted(redis_db.hgetall(OTHER)) == [
+        b"failures",
+        b"last",
+        b"limit",
+        b"locked",
+        b"user_agent",
+    ]
+    assert [redis_db.hget(k, "limit") for k in (KEY, OTHER, BOTH)] == [None, b"6", None]
+
+
+@pytest.mark.single_node
+def test_a_client_is_described_once_whatever_its_parameter_sets(redis_db):
+    """Metadata must cost one copy per client, not one per lockout parameter set."""
+    metadata = ("username", "alice", "user_agent", "ua")
+    for _ in range(3):
+        record(redis_db, [KEY, OTHER, BOTH], limit=3, metadata=metadata)
+    described = [k for k in (KEY, OTHER, BOTH) if redis_db.hexists(k, "user_agent")]
+    assert described == [KEY]
+    assert redis_db.hget(KEY, "username") == b"alice"
+    assert all(redis_db.hget(k, "limit") == b"3" for k in (KEY, OTHER, BOTH))
 
 
 # --- admit.lua ---------------------------------------------------------------------------

@@ -19,8 +19,9 @@ from django.test import Client
 from django.utils import timezone
 
 from axes_redis import keys, trail
+from axes_redis.checks import server as server_checks
 from axes_redis.handler import AxesRedisHandler
-from axes_redis.store import AttemptStore, Trail
+from axes_redis.store import METADATA_MAX_BYTES, AttemptStore, Trail
 from testsupport.counting import TALLY
 
 pytestmark = pytest.mark.django_db
@@ -328,3 +329,31 @@ def test_log_command_escapes_control_characters(redis_db, client, flow):
     out, _ = run_log()
     assert "\x1b" not in out
     assert "\\x1b[2Jevil" in out
+
+
+def test_the_worst_entry_fits_the_bound_check_w007_assumes(redis_db):
+    """An attacker choosing every field (username, user agent, path) at its cap must not
+    make the trail bigger than AXES_REDIS_TRAIL_MAXLEN times the bound the deploy check
+    uses: values are capped in bytes, so 4-byte characters take no more room than ASCII."""
+    store = AttemptStore(redis_db, "axes")
+    stream = Trail(TRAIL, 100_000)
+    count = 2_000
+    for i in range(count):
+        # Distinct, incompressible values of every width of UTF-8 character.
+        wide = ("a", "\N{LATIN SMALL LETTER E WITH ACUTE}", "\N{EURO SIGN}", "\N{PILE OF POO}")
+        value = f"{i:06d}" + wide[i % 4] * 300
+        store.append(
+            stream,
+            {
+                "event": "failure",
+                "locked_out": 1,
+                "username": value,
+                "ip_address": value[::-1],
+                "user_agent": "u" + value,
+                "path_info": "/" + value,
+            },
+        )
+    (_, fields) = redis_db.xrange(TRAIL, count=1)[0]
+    assert max(len(v) for v in fields.values()) <= METADATA_MAX_BYTES
+    per_entry = redis_db.memory_usage(TRAIL, samples=0) / count
+    assert per_entry <= server_checks.TRAIL_ENTRY_WORST_BYTES

@@ -21,9 +21,11 @@ from axes_redis.checks.ids import E005, E006, E007, E010, W005, W006, W007
 from axes_redis.conf import HANDLER_PATH, axes_redis_settings
 from axes_redis.connection import RedisClient, get_client
 
-TRAIL_ENTRY_WORST_BYTES = 2_000
-"""Redis memory of one login-trail entry with every field at its 255-character cap
-(measured: some 200 MB for 100,000 such entries)."""
+TRAIL_ENTRY_WORST_BYTES = 1_400
+"""Redis memory of one login-trail entry with every field at its 255-byte cap, as
+``MEMORY USAGE`` measures a stream of such entries (``tests/test_trail.py`` holds
+the figure to it): every value is capped in bytes, so the trail's worst case is
+this times ``AXES_REDIS_TRAIL_MAXLEN``."""
 
 MIN_REDIS_VERSION = (6, 0)
 """Redis 6.0 is the first to answer ``HELLO``, which redis-py 8 sends by default (RESP3);
