@@ -6,6 +6,7 @@ AxesStandaloneBackend) against a real Redis, on both flows.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -86,7 +87,31 @@ def test_a_client_below_the_limit_is_one_field(redis_db, client, settings, flow)
     ):
         key = keys.client_key(PREFIX, parameters)
         assert redis_db.hgetall(key) == {b"failures": b"2"}
-        assert redis_db.object("encoding", key) == b"listpack"
+
+
+@pytest.mark.real_redis_only
+def test_a_client_below_the_limit_stays_compact(redis_db, client, settings, flow):
+    """A browser's user agent (over 64 bytes) must not push a sprayed client's hash out of
+    Redis' compact listpack encoding: that alone made it several times bigger."""
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+    client.post("/login/", {"username": "alice", "password": WRONG}, HTTP_USER_AGENT="M" * 200)
+    key = keys.client_key(PREFIX, {"ip_address": "127.0.0.1"})
+    assert redis_db.object("encoding", key) == b"listpack"
+    assert redis_db.memory_usage(key, samples=0) < 200
+
+
+def test_readers_derive_limit_and_last_failure_below_the_limit(redis_db, client, settings, flow):
+    """The admin and the command must still say how far a client is from its limit and when
+    it last failed, though the key stores neither: the settings and the TTL tell them."""
+    settings.AXES_COOLOFF_TIME = None  # AXES_REDIS_RETENTION (a day) gives the TTL
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+    before = datetime.now(tz=timezone.utc) - timedelta(seconds=2)
+    post(client)
+    after = datetime.now(tz=timezone.utc) + timedelta(seconds=2)
+    [tracked] = clients.find(redis_db, PREFIX, ip_address="127.0.0.1")
+    assert (tracked.failures, tracked.limit, tracked.locked) == (1, 3, False)
+    assert tracked.last is not None
+    assert before <= tracked.last <= after
 
 
 def test_metadata_describes_a_locked_client_once(redis_db, client, settings, flow):

@@ -331,6 +331,7 @@ def test_log_command_escapes_control_characters(redis_db, client, flow):
     assert "\\x1b[2Jevil" in out
 
 
+@pytest.mark.real_redis_only
 def test_the_worst_entry_fits_the_bound_check_w007_assumes(redis_db):
     """An attacker choosing every field (username, user agent, path) at its cap must not
     make the trail bigger than AXES_REDIS_TRAIL_MAXLEN times the bound the deploy check
