@@ -192,7 +192,9 @@ def parse_key(prefix: str, key: str | bytes) -> ParsedKey | None:
     if not key.startswith(head):
         return None
     kind, sep, tag = key[len(head) :].partition(":")
-    if not sep or not (tag.startswith("{") and tag.endswith("}")) or len(tag) < 3:
+    if kind not in KINDS or not sep or not (tag.startswith("{") and tag.endswith("}")):
+        return None
+    if len(tag) < 3:
         return None
     fields: dict[str, str] = {}
     for field in tag[1:-1].split(_FIELD_SEP):

@@ -370,6 +370,8 @@ def test_parameter_pattern_refuses_unknown_names():
         "axes:client:{username=a|username=b}",
         "axes:client:username=a",
         "axes:staging:client:{username=a}",
+        "axes:x:{username=a}",
+        "axes:lock:{ip_address=203.0.113.9}",
     ],
 )
 def test_parse_key_rejects_foreign_keys(key):
