@@ -65,7 +65,7 @@ matrix: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy axes_redis testsupport tests example
+	$(BIN)/mypy axes_redis testsupport tests example benchmarks
 
 # Side-by-side benchmarks (never part of make test); BENCH_ARGS=--quick for a smoke run.
 # Instruction counts need valgrind (Debian's package); without it that figure says so.

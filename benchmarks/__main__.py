@@ -19,12 +19,12 @@ import time
 from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from benchmarks import under_attack
 from benchmarks.environment import bench_postgres, bench_redis, versions
 from benchmarks.report import chart, derive, notes, tables
-from benchmarks.subjects import SUBJECTS, steps
+from benchmarks.subjects import SUBJECTS, Subject, steps
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -65,8 +65,16 @@ QUICK = {
 }
 
 
+class Progress(Protocol):
+    """The progress bar a subject's run moves on (tqdm's, which ships no types)."""
+
+    def update(self, n: int) -> object: ...
+
+    def set_postfix_str(self, s: str) -> object: ...
+
+
 def run_subject(
-    subject: Any, params: dict[str, Any], env: dict[str, str], bar: Any
+    subject: Subject, params: dict[str, Any], env: dict[str, str], bar: Progress
 ) -> dict[str, Any]:
     planned = steps(subject, params)
     with tempfile.TemporaryDirectory(prefix=f"axes-bench-{subject.name}-") as workdir:

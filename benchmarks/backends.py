@@ -8,7 +8,10 @@ the password check: the figure the race reports. It never accepts a password.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 HASH_SECONDS = 0.005
 
@@ -17,11 +20,13 @@ evaluated = 0
 
 
 class SlowCountingBackend:
-    def authenticate(self, request: Any, username: str | None = None, **kwargs: Any) -> None:
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, **kwargs: object
+    ) -> None:
         global evaluated
         evaluated += 1
         time.sleep(HASH_SECONDS)
         return None
 
-    def get_user(self, user_id: Any) -> None:
+    def get_user(self, user_id: int) -> None:
         return None

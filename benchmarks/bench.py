@@ -8,12 +8,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
-from benchmarks.drivers import DRIVERS
+from benchmarks.drivers import DRIVERS, Login
 from benchmarks.subjects import Subject
+
+if TYPE_CHECKING:
+    from testsupport.counting import Tally
 
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 """Sent with every request (stored by handlers that keep it): a real browser's length."""
@@ -84,21 +87,19 @@ class Bench:
         password: str = WRONG_PASSWORD,
         path: str = "/login/",
         user_agent: str = USER_AGENT,
-    ) -> Any:
+    ) -> Login:
         data = {"username": username, "password": password} if with_body else {}
         request = self.factory.post(path, data, REMOTE_ADDR=ip, HTTP_USER_AGENT=user_agent)
-        request.bench_username = username
-        request.bench_password = password
         # Parsed before any check, as CsrfViewMiddleware does for every POST: the check
         # reads the username from it, and the parse is not the handler's cost.
         request.POST  # noqa: B018
-        return request
+        return Login(request, username, password)
 
-    def fresh(self, i: int = 0) -> Any:
+    def fresh(self, i: int = 0) -> Login:
         """A failed login's request from a client never seen before."""
         return self.request(*CLIENTS.next())
 
-    def member(self, i: int = 0) -> Any:
+    def member(self, i: int = 0) -> Login:
         """The right password of an existing user, from an IP never seen before."""
         ip, _ = CLIENTS.next()
         return self.request(ip, MEMBER_USERNAME, password=RIGHT_PASSWORD)
@@ -119,12 +120,12 @@ class Bench:
                 AxesProxyHandler.implementation = None
         AxesProxyHandler.get_implementation(force=True)
 
-    def redis_pools(self) -> list[Any]:
+    def redis_pools(self) -> list[redis.ConnectionPool]:
         """The redis-py connection pools the subject talks to the bench Redis through."""
         return self.driver.redis_pools() if self.subject.redis else []
 
     @contextmanager
-    def counting(self) -> Iterator[Any]:
+    def counting(self) -> Iterator[Tally]:
         """Client-side tally of what the subject sends (testsupport.counting's connection)."""
         from testsupport.counting import TALLY, CountingConnection
 

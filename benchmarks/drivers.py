@@ -7,9 +7,22 @@ A django-axes subject (its handlers and ours) is driven through ``authenticate()
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
+from django.http import HttpRequest
 from django.test import RequestFactory
+from redis import ConnectionPool
+
+
+@dataclass(frozen=True)
+class Login:
+    """A login as a driver gets it: the request, and the credentials a login view would
+    read from its form (django-defender's check takes the username apart from the request)."""
+
+    request: HttpRequest
+    username: str
+    password: str
 
 
 class Driver:
@@ -29,15 +42,15 @@ class Driver:
     def setup(self) -> None:
         """Anything the operations need once, after the database is migrated."""
 
-    def failed_login(self, request: Any) -> Any:
+    def failed_login(self, login: Login) -> object:
         """One failed login, the way the subject sees one."""
         raise NotImplementedError
 
-    def success_login(self, request: Any) -> Any:
+    def success_login(self, login: Login) -> object:
         """One correct login: ``authenticate()`` and ``login()``, as a login view makes it."""
         raise NotImplementedError
 
-    def check(self, request: Any) -> bool:
+    def check(self, login: Login) -> bool:
         """The lockout check alone, as a view decorator or a page load makes it (no
         password to evaluate follows); True when the client may go on."""
         raise NotImplementedError
@@ -46,7 +59,7 @@ class Driver:
         """Record one failure without the password check (memory figure)."""
         raise NotImplementedError
 
-    def redis_pools(self) -> list[Any]:
+    def redis_pools(self) -> list[ConnectionPool]:
         """The redis-py connection pools the subject talks to the bench Redis through."""
         raise NotImplementedError
 
@@ -65,28 +78,26 @@ class AxesDriver(Driver):
         "benchmarks.backends.SlowCountingBackend",
     ]
 
-    def failed_login(self, request: Any) -> Any:
+    def failed_login(self, login: Login) -> object:
         from django.contrib.auth import authenticate
 
-        return authenticate(
-            request, username=request.bench_username, password=request.bench_password
-        )
+        return authenticate(login.request, username=login.username, password=login.password)
 
-    def success_login(self, request: Any) -> Any:
-        from django.contrib.auth import authenticate, login
+    def success_login(self, login: Login) -> object:
+        from django.contrib.auth import authenticate
+        from django.contrib.auth import login as log_in
         from django.contrib.sessions.backends.signed_cookies import SessionStore
 
-        user = authenticate(
-            request, username=request.bench_username, password=request.bench_password
-        )
+        request = login.request
+        user = authenticate(request, username=login.username, password=login.password)
         request.session = SessionStore()
-        login(request, user)
+        log_in(request, user)
         return user
 
-    def check(self, request: Any) -> bool:
+    def check(self, login: Login) -> bool:
         from axes.handlers.proxy import AxesProxyHandler
 
-        return bool(AxesProxyHandler.is_allowed(request))
+        return bool(AxesProxyHandler.is_allowed(login.request))
 
     def record_only(self, ip: str, username: str) -> None:
         from axes.handlers.proxy import AxesProxyHandler
@@ -94,7 +105,7 @@ class AxesDriver(Driver):
         request = self.factory.post("/login/", REMOTE_ADDR=ip, HTTP_USER_AGENT=self.user_agent)
         AxesProxyHandler.user_login_failed(None, {"username": username}, request)
 
-    def redis_pools(self) -> list[Any]:
+    def redis_pools(self) -> list[ConnectionPool]:
         from axes_redis.connection import get_client
 
         return [get_client("axes").connection_pool]
@@ -112,7 +123,7 @@ class DefenderDriver(Driver):
 
     def setup(self) -> None:
         from defender.decorators import watch_login
-        from django.http import HttpRequest, HttpResponse
+        from django.http import HttpResponse
 
         def view(request: HttpRequest) -> HttpResponse:
             from django.contrib.auth import authenticate
@@ -127,23 +138,23 @@ class DefenderDriver(Driver):
         # defender's own decorator, as FailedLoginMiddleware applies it to LoginView.
         self.view = watch_login()(view)
 
-    def failed_login(self, request: Any) -> Any:
-        return self.view(request)
+    def failed_login(self, login: Login) -> object:
+        return self.view(login.request)
 
-    def success_login(self, request: Any) -> Any:
-        return self.view(request)
+    def success_login(self, login: Login) -> object:
+        return self.view(login.request)
 
-    def check(self, request: Any) -> bool:
+    def check(self, login: Login) -> bool:
         from defender import utils
 
-        return not utils.is_already_locked(request, username=request.bench_username)
+        return not utils.is_already_locked(login.request, username=login.username)
 
     def record_only(self, ip: str, username: str) -> None:
         from defender import utils
 
         utils.record_failed_attempt(ip, username)
 
-    def redis_pools(self) -> list[Any]:
+    def redis_pools(self) -> list[ConnectionPool]:
         from defender import utils
 
         return [utils.REDIS_SERVER.connection_pool]

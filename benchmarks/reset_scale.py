@@ -12,16 +12,19 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import django
 
+if TYPE_CHECKING:
+    from redis import Redis
 
-def seed(raw: Any, count: int) -> None:
+
+def seed(redis: Redis, count: int) -> None:
     """``count`` tracked IP clients, one in a hundred locked out, as fast as pipelining goes."""
     from axes_redis import keys
 
-    pipe = raw.pipeline(transaction=False)
+    pipe = redis.pipeline(transaction=False)
     for n in range(count):
         ip = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
         key = keys.client_key("axes", {"ip_address": ip})

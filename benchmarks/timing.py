@@ -9,10 +9,13 @@ import gc
 import statistics
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from benchmarks.bench import Bench
+
+Arg = TypeVar("Arg")
+"""What ``prepare`` builds and ``op`` takes (a login, a client's address and name...)."""
 
 
 def summary(latencies_ns: list[int]) -> dict[str, float]:
@@ -28,8 +31,8 @@ def summary(latencies_ns: list[int]) -> dict[str, float]:
 
 
 def timed_round(
-    ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any]
-) -> dict[str, Any]:
+    ops: int, prepare: Callable[[int], Arg], op: Callable[[Arg], object]
+) -> dict[str, float]:
     """One round of ``ops`` timed calls ``op(prepare(i))``; only ``op`` is inside the timer."""
     clock = time.perf_counter_ns
     gc.collect()
@@ -42,7 +45,7 @@ def timed_round(
     return summary(latencies)
 
 
-def over_rounds(results: list[dict[str, Any]], ops: int) -> dict[str, Any]:
+def over_rounds(results: list[dict[str, float]], ops: int) -> dict[str, Any]:
     """Medians over rounds of each round's figures, with the rounds kept."""
     figure: dict[str, Any] = {
         key: statistics.median([r[key] for r in results])
@@ -54,7 +57,7 @@ def over_rounds(results: list[dict[str, Any]], ops: int) -> dict[str, Any]:
 
 
 def timed_rounds(
-    rounds: int, ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any]
+    rounds: int, ops: int, prepare: Callable[[int], Arg], op: Callable[[Arg], object]
 ) -> dict[str, Any]:
     """``rounds`` rounds of :func:`timed_round`; medians over rounds."""
     return over_rounds([timed_round(ops, prepare, op) for _ in range(rounds)], ops)
@@ -70,8 +73,8 @@ def busy(microseconds: int) -> None:
 def paired_rounds(
     bench: Bench,
     ops: int,
-    prepare: Callable[[int], Any],
-    op: Callable[[Any], Any],
+    prepare: Callable[[int], Arg],
+    op: Callable[[Arg], object],
     floor: str | None = None,
     rounds: int | None = None,
 ) -> dict[str, Any]:
@@ -89,9 +92,9 @@ def paired_rounds(
     rounds = rounds or bench.params["rounds"]
     pair = bench.driver.has_dummy_reference and bench.subject.name != "baseline"
     paced = bench.subject.name.startswith("ours")
-    mine: list[dict[str, Any]] = []
-    base: list[dict[str, Any]] = []
-    floors: list[dict[str, Any]] = []
+    mine: list[dict[str, float]] = []
+    base: list[dict[str, float]] = []
+    floors: list[dict[str, float]] = []
 
     def reference() -> None:
         with bench.dummy_handler():
@@ -125,8 +128,8 @@ def paired_rounds(
 
 
 def paced_floor(
-    bench: Bench, ops: int, prepare: Callable[[int], Any], op: Callable[[Any], Any], command: str
-) -> dict[str, Any]:
+    bench: Bench, ops: int, prepare: Callable[[int], Arg], op: Callable[[Arg], object], command: str
+) -> dict[str, float]:
     """The bare ``command`` (the floor's EVALSHA or GET) timed at the pace of a login.
 
     On a VM a round trip can cost more the longer the client worked since the

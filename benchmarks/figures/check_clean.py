@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.bench import Bench
+from benchmarks.drivers import Login
 from benchmarks.timing import paired_rounds
 
 
 def measure(bench: Bench) -> dict[str, Any]:
     allowed = []
 
-    def op(request: Any) -> None:
-        answer = bench.driver.check(request)
+    def op(login: Login) -> None:
+        answer = bench.driver.check(login)
         if not bench.reference:
             allowed.append(answer)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.bench import CLIENTS, Bench
+from benchmarks.drivers import Login
 from benchmarks.timing import paired_rounds
 
 
@@ -16,12 +17,12 @@ def measure(bench: Bench) -> dict[str, Any]:
             bench.driver.failed_login(bench.request(ip, username))
     refused = []
 
-    def op(request: Any) -> None:
-        answer = bench.driver.check(request)
+    def op(login: Login) -> None:
+        answer = bench.driver.check(login)
         if not bench.reference:
             refused.append(not answer)
 
-    def locked(i: int) -> Any:
+    def locked(i: int) -> Login:
         return bench.request(*locked_clients[i % len(locked_clients)])
 
     figure = paired_rounds(bench, p["check_ops"], locked, op, "get")

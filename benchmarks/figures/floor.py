@@ -33,6 +33,11 @@ def bare_calls(
     }
 
 
+def working(microseconds: int) -> Callable[[int], None]:
+    """A ``prepare`` that keeps the client's CPU busy before each timed call."""
+    return lambda _: busy(microseconds)
+
+
 def measure_floor(params: dict[str, Any], url: str) -> dict[str, Any]:
     """Bare redis-py: one EVALSHA of INCR+PEXPIRE, and one GET, per call."""
     client = redis.Redis.from_url(url)
@@ -46,9 +51,7 @@ def measure_floor(params: dict[str, Any], url: str) -> dict[str, Any]:
         "evalsha": timed_rounds(rounds, ops, lambda i: None, lambda _: evalsha()),
         "get": timed_rounds(rounds, ops, lambda i: None, lambda _: get()),
         "evalsha_after_work": {
-            str(gap): timed_rounds(
-                rounds, FLOOR_PACING_OPS, lambda i, gap=gap: busy(gap), lambda _: evalsha()
-            )
+            str(gap): timed_rounds(rounds, FLOOR_PACING_OPS, working(gap), lambda _: evalsha())
             for gap in FLOOR_PACING_US
         },
     }

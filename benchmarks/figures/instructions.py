@@ -21,10 +21,15 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from benchmarks.bench import Bench
+    from benchmarks.drivers import Login
+
+Arg = TypeVar("Arg")
+Operations = dict[str, tuple[Callable[[], Arg], Callable[[Arg], object]]]
+"""By operation name: what builds one call's argument, and the call."""
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MARKER = "getppid"
@@ -106,8 +111,8 @@ def run_marked(
     runs: list[tuple[str, int]],
     operation: str,
     n: int,
-    prepare: Callable[[], Any],
-    op: Callable[[Any], Any],
+    prepare: Callable[[], Arg],
+    op: Callable[[Arg], object],
 ) -> None:
     """``n`` calls of ``op``, between two markers; their arguments prepared before."""
     arguments = [prepare() for _ in range(n)]
@@ -119,7 +124,7 @@ def run_marked(
     runs.append((operation, n))
 
 
-def operations_of_floor() -> dict[str, tuple[Callable[[], Any], Callable[[Any], Any]]]:
+def operations_of_floor() -> Operations[None]:
     import itertools
 
     import redis
@@ -133,9 +138,7 @@ def operations_of_floor() -> dict[str, tuple[Callable[[], Any], Callable[[Any], 
     return {"evalsha": (lambda: None, lambda _: evalsha())}
 
 
-def operations_of(
-    subject: str, params: dict[str, Any]
-) -> dict[str, tuple[Callable[[], Any], Callable[[Any], Any]]]:
+def operations_of(subject: str, params: dict[str, Any]) -> Operations[Login]:
     import django
 
     django.setup()
@@ -155,14 +158,21 @@ def operations_of(
     }
 
 
+def run_all(runs: list[tuple[str, int]], operations: Operations[Arg], lengths: list[int]) -> None:
+    """Each operation at each length, in order (one callgrind dump part per run)."""
+    for operation, (prepare, op) in operations.items():
+        for n in lengths:
+            run_marked(runs, operation, n, prepare, op)
+
+
 def main() -> None:
     """Under callgrind: run each operation at each length between markers; print the runs."""
     subject, params = sys.argv[1], json.loads(sys.argv[2])
-    operations = operations_of_floor() if subject == "floor" else operations_of(subject, params)
     runs: list[tuple[str, int]] = []
-    for operation, (prepare, op) in operations.items():
-        for n in params["instruction_ops"]:
-            run_marked(runs, operation, n, prepare, op)
+    if subject == "floor":
+        run_all(runs, operations_of_floor(), params["instruction_ops"])
+    else:
+        run_all(runs, operations_of(subject, params), params["instruction_ops"])
     print(json.dumps(runs))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ def measure(bench: Bench) -> dict[str, Any]:
             op(request)
         session = profiler.stop()
         # Self time by package; stdlib and C calls count for the package that made them.
-        buckets: Counter[str] = Counter()
+        buckets: defaultdict[str, float] = defaultdict(float)
         stack = [(session.root_frame(), "other (stdlib, C calls)")]
         while stack:
             frame, inherited = stack.pop()

@@ -9,14 +9,17 @@ from contextlib import ExitStack
 from typing import Any
 
 from benchmarks.bench import CLIENTS, Bench
+from benchmarks.drivers import Login
 
 
-def count(bench: Bench, prepare: Callable[[], Any], op: Callable[[Any], Any]) -> dict[str, Any]:
+def count(
+    bench: Bench, prepare: Callable[[], Login], op: Callable[[Login], object]
+) -> dict[str, Any]:
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
     n = bench.params["round_trip_ops"]
-    requests = [prepare() for _ in range(n)]
+    logins = [prepare() for _ in range(n)]
     op(prepare())  # warm the counting connections
     with bench.counting() as tally, ExitStack() as stack:
         op(prepare())
@@ -26,8 +29,8 @@ def count(bench: Bench, prepare: Callable[[], Any], op: Callable[[Any], Any]) ->
         }
         tally.reset()
         before = calls(bench)
-        for request in requests:
-            op(request)
+        for login in logins:
+            op(login)
         after = calls(bench)
         sent = Counter(tally.commands)
         round_trips = tally.round_trips
@@ -56,10 +59,10 @@ def calls(bench: Bench) -> dict[str, int]:
 def measure(bench: Bench) -> dict[str, Any]:
     driver = bench.driver
 
-    def fresh() -> Any:
+    def fresh() -> Login:
         return bench.fresh()
 
-    def failed_once() -> Any:
+    def failed_once() -> Login:
         client = CLIENTS.next()
         driver.failed_login(bench.request(*client))
         return bench.request(*client)

@@ -6,11 +6,17 @@ axes' models are routed to PostgreSQL (django-axes writes through
 overhead over the baseline is the handler's alone.
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from benchmarks.settings.base import *  # noqa: F403
 from benchmarks.settings.base import DATABASES
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
@@ -29,13 +35,13 @@ DATABASE_ROUTERS = ["benchmarks.settings.db_postgres.AxesRouter"]
 class AxesRouter:
     """django-axes' models on the ``axes`` alias, everything else on ``default``."""
 
-    def _alias(self, model: type) -> str:
+    def _alias(self, model: type[Model]) -> str:
         return "axes" if model._meta.app_label == "axes" else "default"
 
-    def db_for_read(self, model: type, **hints: object) -> str:
+    def db_for_read(self, model: type[Model], **hints: object) -> str:
         return self._alias(model)
 
-    def db_for_write(self, model: type, **hints: object) -> str:
+    def db_for_write(self, model: type[Model], **hints: object) -> str:
         return self._alias(model)
 
     def allow_relation(self, obj1: object, obj2: object, **hints: object) -> bool:

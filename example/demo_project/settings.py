@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from demo_project import DEFAULT_REDIS_URL
 
@@ -53,7 +54,9 @@ AUTHENTICATION_BACKENDS = [
 ROOT_URLCONF = "demo_project.urls"
 WSGI_APPLICATION = "demo_project.wsgi.application"
 
-TEMPLATES = [
+# Annotated as Django reads them, so settings built on these (the under-attack benchmark's)
+# can change them.
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -72,7 +75,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
+DATABASES: dict[str, dict[str, Any]] = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DB") or BASE_DIR.parent / "db.sqlite3",
@@ -80,7 +83,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "axes": {
         "BACKEND": "django_redis.cache.RedisCache",
@@ -99,7 +102,7 @@ AXES_HANDLER = "axes_redis.handler.AxesRedisHandler"
 AXES_CACHE = "axes"
 # Progressive lockouts: 3 failures lock for 2 minutes, 5 for 10, 8 for an hour (counted
 # inside Redis, so the lockout grows with every attempt made while locked).
-AXES_LOCKOUT_TIERS = [
+AXES_LOCKOUT_TIERS: list[tuple[int, timedelta]] | None = [
     (3, timedelta(minutes=2)),
     (5, timedelta(minutes=10)),
     (8, timedelta(hours=1)),
