@@ -1,5 +1,7 @@
 """The admin, for the operator's tools at scale (``benchmarks.settings.operator``)."""
 
+from __future__ import annotations
+
 from django.contrib import admin
 from django.urls import path
 

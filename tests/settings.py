@@ -4,6 +4,8 @@ CACHES here is a placeholder: the session fixture in ``conftest.py`` points the
 ``axes`` alias at the real Redis it found or started, per backend under test.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent

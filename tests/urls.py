@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any

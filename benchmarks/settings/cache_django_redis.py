@@ -1,5 +1,7 @@
 """django-axes' AxesCacheHandler on django-redis."""
 
+from __future__ import annotations
+
 from benchmarks.settings.base import *  # noqa: F403
 from benchmarks.settings.base import CACHES, redis_cache
 

@@ -11,6 +11,8 @@ defender locks out when the count *exceeds* its limit, so its limit is set to
 checks, as with django-axes, which keeps the race comparable.
 """
 
+from __future__ import annotations
+
 from benchmarks.settings.base import *  # noqa: F403
 from benchmarks.settings.base import FAILURE_LIMIT, INSTALLED_APPS, MIDDLEWARE, REDIS_URL
 

@@ -4,6 +4,8 @@ The scripts point the ``axes`` cache at their own throwaway Redis; the admin's d
 the test database Django creates for the run.
 """
 
+from __future__ import annotations
+
 from benchmarks.settings.ours_django_redis import *  # noqa: F403
 from benchmarks.settings.ours_django_redis import INSTALLED_APPS
 

@@ -1,5 +1,7 @@
 """axes-redis (AxesRedisHandler) on Django's own RedisCache."""
 
+from __future__ import annotations
+
 from benchmarks.settings.base import *  # noqa: F403
 from benchmarks.settings.base import CACHES, INSTALLED_APPS, MIDDLEWARE, redis_cache
 
