@@ -43,8 +43,8 @@ def test_without_metadata_keys_hold_only_the_counters(redis_db, client, settings
     both = {"ip_address": "127.0.0.1", "username": "alice"}
     for parameters in ({"ip_address": "127.0.0.1"}, both):
         fields = redis_db.hgetall(keys.client_key(PREFIX, parameters))
-        assert sorted(fields) == [b"failures", b"limit", b"locked"]
-        assert fields[b"failures"] == b"3"
+        assert sorted(fields) == [b"fails", b"limit", b"locked"]
+        assert fields[b"fails"] == b"3"
         assert fields[b"limit"] == b"3"
 
 
@@ -74,7 +74,7 @@ def test_without_metadata_the_trail_still_says_who_and_where(redis_db, client, s
     assert entry[b"user_agent"] == b"meta-ua"
     assert entry[b"path_info"] == b"/login/"
     fields = redis_db.hgetall(keys.client_key(PREFIX, {"ip_address": "127.0.0.1"}))
-    assert sorted(fields) == [b"failures"]
+    assert sorted(fields) == [b"fails"]
 
 
 def test_a_client_below_the_limit_is_one_field(redis_db, client, settings, flow):
@@ -86,7 +86,7 @@ def test_a_client_below_the_limit_is_one_field(redis_db, client, settings, flow)
         {"ip_address": "127.0.0.1", "username": "alice"},
     ):
         key = keys.client_key(PREFIX, parameters)
-        assert redis_db.hgetall(key) == {b"failures": b"2"}
+        assert redis_db.hgetall(key) == {b"fails": b"2"}
 
 
 @pytest.mark.real_redis_only
@@ -121,7 +121,7 @@ def test_metadata_describes_a_locked_client_once(redis_db, client, settings, flo
     assert [post(client) for _ in range(3)] == [200, 200, 429]
     fields = redis_db.hgetall(keys.client_key(PREFIX, {"ip_address": "127.0.0.1"}))
     assert sorted(fields) == [
-        b"failures",
+        b"fails",
         b"limit",
         b"locked",
         b"path_info",
@@ -131,7 +131,7 @@ def test_metadata_describes_a_locked_client_once(redis_db, client, settings, flo
     assert (fields[b"username"], fields[b"user_agent"]) == (b"alice", b"meta-ua")
     both = {"ip_address": "127.0.0.1", "username": "alice"}
     assert sorted(redis_db.hgetall(keys.client_key(PREFIX, both))) == [
-        b"failures",
+        b"fails",
         b"limit",
         b"locked",
     ]
