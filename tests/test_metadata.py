@@ -100,6 +100,29 @@ def test_a_client_below_the_limit_stays_compact(redis_db, client, settings, flow
     assert redis_db.memory_usage(key, samples=0) < 200
 
 
+LISTPACK_BEYOND_A_STRING = 16
+"""What a one-field hash may cost beyond a string counter of the same name: its listpack
+allocation, one allocator size class when the field name is short (``failures`` took two)."""
+
+
+@pytest.mark.real_redis_only
+def test_a_client_below_the_limit_costs_hardly_more_than_a_counter(redis_db, client, settings):
+    """Most tracked clients never lock: each must cost about what a bare string counter
+    (django-axes' cache handler's record) costs, so the count field keeps a short name."""
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+    client.post("/login/", {"username": "alice", "password": WRONG}, REMOTE_ADDR="203.0.113.9")
+    key = keys.client_key(PREFIX, {"ip_address": "203.0.113.9"})
+    assert key == "axes:client:{ip_address=203.0.113.9}"
+    assert redis_db.hgetall(key) == {keys.FAILURES_FIELD.encode(): b"1"}
+    assert redis_db.object("encoding", key) == b"listpack"
+    hash_bytes = redis_db.memory_usage(key, samples=0)
+
+    redis_db.unlink(key)
+    redis_db.set(key, 1, px=3_600_000)
+    string_bytes = redis_db.memory_usage(key, samples=0)
+    assert hash_bytes <= string_bytes + LISTPACK_BEYOND_A_STRING
+
+
 def test_readers_derive_limit_and_last_failure_below_the_limit(redis_db, client, settings, flow):
     """The admin and the command must still say how far a client is from its limit and when
     it last failed, though the key stores neither: the settings and the TTL tell them."""
