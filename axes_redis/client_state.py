@@ -1,15 +1,16 @@
 """What a client hash's fields mean: locked or not, under which limit, failing when.
 
-Below the limit a client hash holds only ``failures``; its TTL is what is left of
-the cool-off (or of ``AXES_REDIS_RETENTION``). The failure that takes the count
-to the limit adds the lock record, ``limit`` and ``locked`` (Unix ms), and
-describes the client once (``record_failure.lua``). So the fields not stored are
-derived here, from the settings: the limit from ``AXES_FAILURE_LIMIT`` (or the
-first tier), the last failure from the TTL, which every failure set anew to a
-cool-off the settings name. A key without a TTL stores ``last`` itself.
+Below the limit a client hash holds only the count (``keys.FAILURES_FIELD``); its
+TTL is what is left of the cool-off (or of ``AXES_REDIS_RETENTION``). The failure
+that takes the count to the limit adds the lock record, ``limit`` and ``locked``
+(Unix ms), and describes the client once (``record_failure.lua``). So the fields
+not stored are derived here, from the settings: the limit from
+``AXES_FAILURE_LIMIT`` (or the first tier), the last failure from the TTL, which
+every failure set anew to a cool-off the settings name. A key without a TTL
+stores ``last`` itself.
 
 The one reader of these fields for operators (``clients``, the command, the
-admin); the login path never reads more than ``failures``.
+admin); the login path never reads more than the count.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from axes.conf import settings
 
-from axes_redis import tiers
+from axes_redis import keys, tiers
 from axes_redis.conf import axes_redis_settings
 
 
@@ -100,7 +101,7 @@ def read(fields: Mapping[Any, Any], ttl_ms: int | None, fetched_at: datetime) ->
     """The state behind one ``HGETALL`` (names and values as bytes or text) and its
     ``PTTL`` (``None``: no TTL); ``None`` when it holds no count."""
     values = {_text(name): value for name, value in fields.items()}
-    failures = _int(values.get("failures"))
+    failures = _int(values.get(keys.FAILURES_FIELD))
     if failures is None:
         return None
     limit = _int(values.get("limit"))

@@ -44,6 +44,15 @@ KINDS = frozenset({KIND_CLIENT, KIND_INFLIGHT})
 """The kinds of per-client key we write: anything else under the prefix is not ours."""
 TRAIL = "trail"
 
+FAILURES_FIELD = "fails"
+"""The client hash field that holds the failure count, the only field below the limit.
+
+Short on purpose: most tracked clients never lock and are this one field, so its
+name is most of the hash's ``listpack``; five bytes or fewer keep that listpack in
+a smaller allocator size class than ``failures`` does, for every such client. The
+Lua scripts under ``lua/`` spell it too: they cannot import it.
+"""
+
 MAX_ENCODED_VALUE = 256
 DIGEST_MARK = "#"
 _SAFE = "@:+/"

@@ -133,7 +133,7 @@ def stats(redis: RedisClient, prefix: str, sample: int = DEFAULT_MEMORY_SAMPLE) 
             continue
         pipe = redis.pipeline(transaction=False)
         for key, _ in client_keys:
-            pipe.hmget(key, ["failures", "limit"])
+            pipe.hmget(key, [keys.FAILURES_FIELD, "limit"])
         replies = pipe.execute(raise_on_error=False)
         for (_, parsed), reply in zip(client_keys, replies, strict=True):
             if isinstance(reply, Exception):

@@ -29,7 +29,7 @@ def seed(redis: Redis, count: int) -> None:
         ip = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
         key = keys.client_key("axes", {"ip_address": ip})
         failures = 3 if n % 100 == 0 else 1
-        pipe.hset(key, mapping={"failures": failures, "limit": 3, "first": 1, "last": 1})
+        pipe.hset(key, mapping={keys.FAILURES_FIELD: failures, "limit": 3, "first": 1, "last": 1})
         if n % 10_000 == 9_999:
             pipe.execute()
     pipe.execute()

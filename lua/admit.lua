@@ -20,9 +20,10 @@
 -- Returns {verdict, failures, ttl}: verdict 1 admitted (the guess is in every
 -- set), 0 locked out (the highest failure count has reached the limit), 2 busy
 -- (some key's failures + guesses in flight fill its slots: wait and ask again);
--- failures is the highest confirmed count over KEYS, ttl the PTTL of the key
--- holding it in milliseconds (-1: no cool-off, -2: no key). Only 1 adds anything, and
--- then ZADD is its first write, so a full Redis (maxmemory, noeviction) refuses it.
+-- failures is the highest confirmed count (the "fails" field) over KEYS, ttl the
+-- PTTL of the key holding it in milliseconds (-1: no cool-off, -2: no key). Only 1
+-- adds anything, and then ZADD is its first write, so a full Redis (maxmemory,
+-- noeviction) refuses it.
 
 local n = #KEYS / 2
 local limit = tonumber(ARGV[1])
@@ -33,7 +34,7 @@ local failures = {}
 local highest = 0
 local ttl = -2
 for i = 1, n do
-  failures[i] = tonumber(redis.call('HGET', KEYS[i], 'failures') or '0')
+  failures[i] = tonumber(redis.call('HGET', KEYS[i], 'fails') or '0')
   if failures[i] > highest then
     highest = failures[i]
     ttl = redis.call('PTTL', KEYS[i])

@@ -4,7 +4,7 @@
 --             under Redis Cluster all KEYS of one call share a hash slot
 -- ARGV        none
 --
--- Returns {failures, ttl}: the highest "failures" field over KEYS (0 when none of
+-- Returns {failures, ttl}: the highest "fails" field over KEYS (0 when none of
 -- them exists: never failed, reset, or cool-off expired) and the PTTL of the key
 -- holding it in milliseconds (-1: no cool-off, -2: no key), so that a lockout
 -- found here can say exactly when it ends (Retry-After).
@@ -12,7 +12,7 @@
 local highest = 0
 local ttl = -2
 for _, key in ipairs(KEYS) do
-  local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
+  local failures = tonumber(redis.call('HGET', key, 'fails') or '0')
   if failures > highest then
     highest = failures
     ttl = redis.call('PTTL', key)

@@ -6,7 +6,7 @@
 --
 -- KEYS[1]   the client hash (<prefix>:client:{...}); one key per call, so the call
 --           runs on Redis Cluster and a pipeline of calls can span every slot
--- ARGV[1]   failures to carry over (integer >= 1): "failures" becomes
+-- ARGV[1]   failures to carry over (integer >= 1): "fails" becomes
 --           max(stored, ARGV[1]); a sum would count the same rows twice on a rerun
 -- ARGV[2]   failure limit, stored as "limit" when the hash has none yet (the
 --           handler rewrites it at the client's next failure)
@@ -21,7 +21,7 @@
 --           not count as longer, so that the clock ticking between two runs (and
 --           the network delay) never makes a rerun rewrite the TTL
 -- ARGV[6]   tolerance in milliseconds for the TTL comparison (see ARGV[5])
--- ARGV[7]   "1" to store "first" and the ARGV[8..] pairs, "0" for "failures",
+-- ARGV[7]   "1" to store "first" and the ARGV[8..] pairs, "0" for "fails",
 --           "last" and "limit" only (AXES_REDIS_METADATA = False), as record_failure
 -- ARGV[8..] field/value pairs of the newest row (username, ip_address, user_agent,
 --           path_info), already capped in length
@@ -46,7 +46,7 @@ local function expire()
 end
 
 if redis.call('EXISTS', key) == 0 then
-  redis.call('HSET', key, 'failures', failures, 'limit', ARGV[2], 'last', ARGV[4])
+  redis.call('HSET', key, 'fails', failures, 'limit', ARGV[2], 'last', ARGV[4])
   if metadata then
     redis.call('HSET', key, 'first', ARGV[3])
     if #ARGV >= 8 then
@@ -58,9 +58,9 @@ if redis.call('EXISTS', key) == 0 then
 end
 
 local changed = 0
-local stored = tonumber(redis.call('HGET', key, 'failures') or '0')
+local stored = tonumber(redis.call('HGET', key, 'fails') or '0')
 if failures > stored then
-  redis.call('HSET', key, 'failures', failures)
+  redis.call('HSET', key, 'fails', failures)
   changed = 2
 end
 if redis.call('HSETNX', key, 'limit', ARGV[2]) == 1 then

@@ -32,9 +32,9 @@
 --                path_info), already capped in bytes: given to the trail entry after
 --                event=failure and locked_out=0|1, and to the lock record (below)
 --
--- Hash fields written. Every failure: failures (HINCRBY), and the TTL (PEXPIRE), so
--- that a count below the limit is one small field and its TTL tells when it failed
--- last. Once per key, by the failure that takes its count to the limit (the lock
+-- Hash fields written. Every failure: fails, the count (HINCRBY), and the TTL
+-- (PEXPIRE), so that a count below the limit is one small field (a short name:
+-- keys.FAILURES_FIELD says why) and its TTL tells when it failed last. Once per key, by the failure that takes its count to the limit (the lock
 -- record): limit and locked (Unix ms, server clock); on the first such key of the
 -- call only, and with ARGV[6] = "1", the ARGV[9..] pairs the key name does not
 -- already spell out (a digested "#..." value spells out nothing). A key that keeps
@@ -60,7 +60,7 @@ end
 local counts = {}
 local highest = 0
 for i = 1, clients do
-  counts[i] = redis.call('HINCRBY', KEYS[i], 'failures', 1)
+  counts[i] = redis.call('HINCRBY', KEYS[i], 'fails', 1)
   if counts[i] > highest then
     highest = counts[i]
   end

@@ -121,7 +121,7 @@ def test_last_failure_shows_what_failed_not_a_later_login(redis_db, admin_client
     )
     assert bob.status_code == 302  # logged in, from the same IP
     ip_key = key({"ip_address": "127.0.0.1"})
-    assert redis_db.hget(ip_key, "failures") == b"3"
+    assert redis_db.hget(ip_key, "fails") == b"3"
 
     html = admin_client.get(CLIENTS).content.decode()
     assert shown_keys(html) == [ip_key]

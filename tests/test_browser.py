@@ -121,7 +121,7 @@ def test_staff_sees_a_lockout_resets_it_and_it_is_gone(
     try:
         with running_demo(tmp_path, redis_server_url) as demo:
             lock_out_alice(demo)
-            assert redis.hget(ALICE_KEY, "failures") == str(LIMIT + 1).encode()
+            assert redis.hget(ALICE_KEY, "fails") == str(LIMIT + 1).encode()
 
             browser.get(f"{demo.base}/admin/login/?next=/admin/")
             page_ready(browser, (By.NAME, "username")).send_keys("admin")

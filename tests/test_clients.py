@@ -170,9 +170,9 @@ def test_page_ignores_foreign_and_malformed_keys(redis_db):
     created = seed(redis_db, [ALICE, AT_IP])
     redis_db.set("other:key", "x")
     redis_db.set("axes:client:junk", "x")
-    redis_db.hset("axes:client:{password=hunter2}", "failures", 9)
-    redis_db.hset("axes:staging:client:{username=carol}", "failures", 9)
-    redis_db.hset(key(MALICE), "note", "no failures field")
+    redis_db.hset("axes:client:{password=hunter2}", "fails", 9)
+    redis_db.hset("axes:staging:client:{username=carol}", "fails", 9)
+    redis_db.hset(key(MALICE), "note", "no fails field")
     seen = [k for found in walk(redis_db, count=50) for k in found]
     assert sorted(seen) == sorted(created)
 

@@ -82,8 +82,8 @@ def test_lockout_with_keys_in_different_slots(cluster, client):
     user_key = keys.client_key("axes", {"username": "alice"})
     ip_key = keys.client_key("axes", {"ip_address": "127.0.0.1"})
     assert cluster.keyslot(user_key) != cluster.keyslot(ip_key)
-    assert int(cluster.hget(user_key, "failures")) >= 3
-    assert int(cluster.hget(ip_key, "failures")) >= 3
+    assert int(cluster.hget(user_key, "fails")) >= 3
+    assert int(cluster.hget(ip_key, "fails")) >= 3
 
 
 def test_resets_walk_every_primary(cluster, cluster_nodes):
@@ -114,4 +114,4 @@ def test_script_flush_on_every_node_is_survived(cluster, cluster_nodes, client):
         node.script_flush()
     client.post("/login/", {"username": "alice", "password": "wrong"})
     ip_key = keys.client_key("axes", {"ip_address": "127.0.0.1"})
-    assert cluster.hget(ip_key, "failures") == b"2"
+    assert cluster.hget(ip_key, "fails") == b"2"

@@ -340,7 +340,7 @@ def test_inspect_prints_keys_fields_and_working_redis_cli_lines(redis_db, stub_p
     out, _ = run("inspect", "--username", "alice")
     for client_key in keyset(BY_USERNAME):
         assert client_key in out
-    assert "failures: 3" in out
+    assert "fails: 3" in out
     assert "user_agent: pytest" in out  # the lock record describes what the key does not spell
 
     lines = cli_lines(out, stub_path)
@@ -353,7 +353,7 @@ def test_inspect_prints_keys_fields_and_working_redis_cli_lines(redis_db, stub_p
     for command in commands:
         if command[0] == "HGETALL":
             assert redis_db.execute_command(*command) == redis_db.hgetall(command[1])
-            assert redis_db.execute_command(*command)[b"failures"] == b"3"
+            assert redis_db.execute_command(*command)[b"fails"] == b"3"
         elif command[0] == "PTTL":
             assert 3_500_000 < redis_db.execute_command(*command) <= 3_600_000
     [scan] = [command for command in commands if command[0] == "--scan"]
@@ -388,7 +388,7 @@ def test_inspect_quoting_survives_hostile_usernames(redis_db, stub_path, usernam
         if command[0] == "HGETALL":
             assert command[1] in expected
             fields = redis_db.execute_command(*command)
-            assert fields == {b"failures": b"1"}  # below the limit: the key names the client
+            assert fields == {b"fails": b"1"}  # below the limit: the key names the client
         elif command[0] == "PTTL":
             assert redis_db.execute_command(*command) > 0
         elif command[0] == "--scan":
@@ -567,7 +567,7 @@ def test_custom_prefix_is_honoured(redis_db):
     seed(redis_db, [ALICE])
     with override_settings(AXES_REDIS_KEY_PREFIX="site2"):
         other = keys.client_key("site2", ALICE)
-        redis_db.hset(other, mapping={"failures": 5, "limit": 3})
+        redis_db.hset(other, mapping={"fails": 5, "limit": 3})
         [obj] = json_lines(run("list", "--json")[0])
         assert (obj["key"], obj["locked"]) == (other, True)
         assert run("reset", "--username", "alice")[0].strip() == "1 client(s) removed."

@@ -78,7 +78,7 @@ def test_hash_fields_describe_the_client(handler, users, client):
         assert handler.redis.type(name) == b"string"
         assert handler.redis.get(name) == b"2"
         return
-    assert handler.fields(name) == {"failures": "1"}
+    assert handler.fields(name) == {"fails": "1"}
     before_ms = int(time.time() * 1000)
     attempt(client, "bob", ua="second-agent")
     attempt(client, "carol", ua="third-agent")
@@ -86,14 +86,14 @@ def test_hash_fields_describe_the_client(handler, users, client):
 
     stored_fields = handler.fields(name)
     assert set(stored_fields) == {
-        "failures",
+        "fails",
         "limit",
         "locked",
         "username",
         "user_agent",
         "path_info",
     }
-    assert stored_fields["failures"] == "3"
+    assert stored_fields["fails"] == "3"
     assert stored_fields["limit"] == "3"
     # The metadata is that of the failure that locked; the key name holds the IP.
     assert stored_fields["username"] == "carol"
@@ -122,7 +122,7 @@ def test_failure_limit_forms(handler, users, client, settings, limit, expected):
         assert handler.redis.type(name) == b"string"
         return
     stored_fields = handler.fields(name)
-    assert stored_fields["failures"] == str(expected)
+    assert stored_fields["fails"] == str(expected)
     assert stored_fields["limit"] == str(expected)
 
 

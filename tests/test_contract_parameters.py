@@ -258,7 +258,7 @@ def test_missing_username_still_counts_against_the_ip(handler, users, client):
         assert handler.failures(handler.key(ip_address=LOCAL)) == 3
         return
     stored_fields = handler.fields(handler.key(ip_address=LOCAL))
-    assert stored_fields["failures"] == "3"
+    assert stored_fields["fails"] == "3"
     assert "username" not in stored_fields  # none given: nothing to describe
 
 

@@ -137,7 +137,7 @@ def test_demo_on_real_redis_locks_out_and_stops_on_sigterm(
             assert f"{redis_server_url} (a real Redis server" in demo.output()
 
             lock_out_alice(demo)
-            assert redis.hget(ALICE_KEY, "failures") == str(LIMIT + 1).encode()
+            assert redis.hget(ALICE_KEY, "fails") == str(LIMIT + 1).encode()
             assert 0 < redis.pttl(ALICE_KEY) <= 120_000
 
             assert "1 attempts removed." in printed_reset(demo)

@@ -96,7 +96,7 @@ def test_back_to_back_correct_logins_after_limit_minus_one_failures(redis_db, cl
         assert [api(client, "typo").status_code for _ in range(LIMIT - 1)] == [401] * (LIMIT - 1)
         statuses = [api(client, "right").status_code for _ in range(40)]
     assert statuses == [200] * 40
-    assert redis_db.hget(ALICE_KEY, "failures") == str(LIMIT - 1).encode()
+    assert redis_db.hget(ALICE_KEY, "fails") == str(LIMIT - 1).encode()
     assert redis_db.exists(ALICE_INFLIGHT) == 0
 
 
@@ -117,7 +117,7 @@ def test_successful_guesses_of_a_batch_free_their_slots(redis_db, client, alice)
     with override_settings(**GUARDED, AXES_REDIS_GUARD_WAIT=0.2):
         response = client.post("/api/batch/", items, content_type="application/json")
     assert response.json() == {"ok": 10}
-    assert redis_db.hget(ALICE_KEY, "failures") == str(LIMIT - 1).encode()
+    assert redis_db.hget(ALICE_KEY, "fails") == str(LIMIT - 1).encode()
     assert redis_db.exists(ALICE_INFLIGHT) == 0
 
 
@@ -217,7 +217,7 @@ def test_async_login_checks_and_settles(redis_db, alice, settings):
         statuses = async_to_sync(run)()
     assert statuses == [200] * 5 + [401] * (LIMIT - 1) + [429, 429]
     # The refused attempt counts too (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT).
-    assert redis_db.hget(ALICE_KEY, "failures") == str(LIMIT + 1).encode()
+    assert redis_db.hget(ALICE_KEY, "fails") == str(LIMIT + 1).encode()
     assert redis_db.exists(ALICE_INFLIGHT) == 0
 
 
@@ -248,7 +248,7 @@ def test_a_full_redis_still_lets_right_passwords_in(private_redis, client, alice
         finally:
             private_redis.config_set("maxmemory", 0)
         assert api(client, "right").status_code == 200
-    assert private_redis.hget(ALICE_KEY, "failures") == b"1"
+    assert private_redis.hget(ALICE_KEY, "fails") == b"1"
     assert private_redis.exists(ALICE_INFLIGHT) == 0
 
 
@@ -272,5 +272,5 @@ def test_drf_basic_auth_is_settled_on_the_django_request(redis_db, client, alice
         statuses = [client.get("/api/drf/", HTTP_AUTHORIZATION=good).status_code for _ in range(8)]
         assert client.get("/api/drf/", HTTP_AUTHORIZATION=bad).status_code in (401, 403)
     assert statuses == [200] * 8
-    assert redis_db.hget(ALICE_KEY, "failures") == b"1"
+    assert redis_db.hget(ALICE_KEY, "fails") == b"1"
     assert redis_db.exists(ALICE_INFLIGHT) == 0

@@ -200,7 +200,7 @@ def state(client: redis.Redis) -> State:
     client_keys = 0
     for key in client.scan_iter(match="axes:client:*", count=1000):
         client_keys += 1
-        failures.append(int(client.hget(key, "failures") or 0))
+        failures.append(int(client.hget(key, "fails") or 0))
     for key in client.scan_iter(match="*axes-*", count=1000):  # AxesCacheHandler's keys
         client_keys += 1
         failures.append(int(client.get(key) or 0))

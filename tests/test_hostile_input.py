@@ -49,7 +49,7 @@ def test_every_hostile_username_is_its_own_bounded_client(redis_db, client):
     assert len(found) == len(HOSTILE_USERNAMES)
     assert max(len(k) for k in found) < 400
     for username in HOSTILE_USERNAMES:
-        assert redis_db.hget(keys.client_key("axes", {"username": username}), "failures") == b"1"
+        assert redis_db.hget(keys.client_key("axes", {"username": username}), "fails") == b"1"
 
 
 @override_settings(AXES_LOCKOUT_PARAMETERS=["username"], AXES_FAILURE_LIMIT=2)
@@ -84,7 +84,7 @@ def test_undecodable_header_bytes_do_not_crash_the_login(redis_db, client):
     with override_settings(AXES_LOCKOUT_PARAMETERS=[["ip_address", "user_agent"]]):
         assert attempt(client, "alice", path=API, ua="\xff\xfe\x80bad").status_code == 401
     (key,) = stored_keys(redis_db)
-    assert redis_db.hget(key, "failures") == b"1"
+    assert redis_db.hget(key, "fails") == b"1"
 
 
 def test_spoofed_forwarded_for_is_ignored(redis_db, client):
@@ -113,4 +113,4 @@ def test_spellings_of_one_address_are_one_client(redis_db, client, spellings):
         for address in spellings:
             attempt(client, "alice", ip=address, path=API)
     (key,) = stored_keys(redis_db)
-    assert redis_db.hget(key, "failures") == str(len(spellings)).encode()
+    assert redis_db.hget(key, "fails") == str(len(spellings)).encode()

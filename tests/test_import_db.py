@@ -208,8 +208,8 @@ def test_a_row_becomes_the_keys_the_handler_writes(redis_db, settings, parameter
         got, got_ttl = imported[key]
         # Below the limit the handler keeps the count alone; the import adds what the
         # rows tell and the handler derives (limit, first and last failure, who).
-        assert fields == {"failures": "2"}, key
-        assert (got["failures"], got["limit"], got["username"]) == ("2", "3", "bob"), key
+        assert fields == {"fails": "2"}, key
+        assert (got["fails"], got["limit"], got["username"]) == ("2", "3", "bob"), key
         assert abs(int(got["last"]) - now_ms) < 60_000
         assert abs(got_ttl - ttl) <= 60  # both: the hour of AXES_COOLOFF_TIME, less the time spent
 
@@ -232,12 +232,12 @@ def test_rows_of_one_key_are_summed_with_the_newest_rows_metadata(redis_db, data
 
     found = dump(redis_db)
     fields, ttl = found[client_key(ip_address=IP)]
-    assert fields["failures"] == "4"
+    assert fields["fails"] == "4"
     assert fields["limit"] == "3"
     assert fields["username"] == "bob"  # the newest row's
     assert int(fields["last"]) - int(fields["first"]) == 30 * 60 * 1000
     assert 49 * 60 <= ttl <= 50 * 60  # an hour after the newest row, ten minutes ago
-    assert found[client_key(ip_address=OTHER_IP)][0]["failures"] == "4"
+    assert found[client_key(ip_address=OTHER_IP)][0]["fails"] == "4"
     assert (report.rows, report.imported_rows, report.keys, report.locked) == (4, 4, 2, 2)
     assert report.database == database
 
@@ -305,7 +305,7 @@ def test_tiers_give_the_cool_off_of_the_tier_the_sum_reached(redis_db, settings)
     import_attempts(redis_db, PREFIX)
 
     fields, ttl = dump(redis_db)[client_key(ip_address=IP)]
-    assert (fields["failures"], fields["limit"]) == ("7", "3")
+    assert (fields["fails"], fields["limit"]) == ("7", "3")
     assert 110 * 60 - 5 <= ttl <= 110 * 60
 
 
@@ -395,7 +395,7 @@ def test_a_second_run_changes_nothing(redis_db, database, settings):
     assert all(abs(after[key][1] - ttl) <= 1 for key, (_, ttl) in before.items())
     assert (first.created, first.raised, first.unchanged) == (41, 0, 0)
     assert (second.created, second.raised, second.unchanged) == (0, 0, 41)
-    assert before[client_key(username="user0")][0]["failures"] == "3"
+    assert before[client_key(username="user0")][0]["fails"] == "3"
 
 
 @pytest.mark.django_db
@@ -419,11 +419,11 @@ def test_counts_the_live_handler_made_are_never_lowered(redis_db, settings):
     report = import_attempts(redis_db, PREFIX)
 
     found = dump(redis_db)
-    assert found[live][0]["failures"] == "3"
+    assert found[live][0]["fails"] == "3"
     assert found[live][1] > 59 * 60
     assert int(found[live][0]["first"]) < int(time.time() * 1000) - 29 * 60_000  # moved back
     assert "last" not in found[live][0]  # the live failures are newer: their TTL tells
-    assert found[behind][0]["failures"] == "4"
+    assert found[behind][0]["fails"] == "4"
     assert found[behind][1] >= 58 * 60
     assert (report.created, report.raised, report.unchanged) == (0, 2, 0)
 

@@ -437,7 +437,7 @@ def test_parameter_pattern_matches_exactly_one_username(redis_db):
         for username in USERNAMES
     }
     for key in set().union(*owned.values(), spoofers):
-        redis_db.hset(key, "failures", 1)
+        redis_db.hset(key, "fails", 1)
 
     for username in USERNAMES:
         found = key_set(redis_db, keys.parameter_pattern(PREFIX, "username", username))
@@ -566,6 +566,6 @@ def test_counters_of_two_usernames_never_touch(
     for username, count in ((first, first_failures), (second, second_failures)):
         assert store.failures(sorted(key_sets[username])) == count
         for key in key_sets[username]:
-            assert int(redis_db.hget(key, "failures")) == count
+            assert int(redis_db.hget(key, "fails")) == count
         pattern = keys.parameter_pattern(PREFIX, "username", username)
         assert set(store.scan(pattern)) == key_sets[username]

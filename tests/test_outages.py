@@ -286,10 +286,10 @@ def test_restarted_redis_works_without_a_django_restart(backend, client):
         with throwaway_server(port=port):
             for _ in range(2):
                 client.post("/login/", {"username": "alice", "password": "wrong"})
-            before = redis.Redis.from_url(url).hget(IP_KEY, "failures")
+            before = redis.Redis.from_url(url).hget(IP_KEY, "fails")
         with throwaway_server(port=port):
             response = client.post("/login/", {"username": "alice", "password": "wrong"})
-            after = redis.Redis.from_url(url).hget(IP_KEY, "failures")
+            after = redis.Redis.from_url(url).hget(IP_KEY, "fails")
     assert (before, after, response.status_code) == (b"2", b"1", 200)
 
 
@@ -325,4 +325,4 @@ def test_connections_killed_between_requests_are_replaced(backend, client):
         client.post("/login/", {"username": "alice", "password": "wrong"})
         assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
         response = client.post("/login/", {"username": "alice", "password": "wrong"})
-        assert (response.status_code, admin.hget(IP_KEY, "failures")) == (200, b"2")
+        assert (response.status_code, admin.hget(IP_KEY, "fails")) == (200, b"2")

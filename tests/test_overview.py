@@ -178,7 +178,7 @@ def seed_clients(client: Any, count: int, locked_every: int) -> None:
     pipe = client.pipeline(transaction=False)
     for i in range(count):
         key = keys.client_key(PREFIX, {"ip_address": f"10.1.{i // 250}.{i % 250}"})
-        pipe.hset(key, mapping={"failures": 3 if i % locked_every == 0 else 1, "limit": 3})
+        pipe.hset(key, mapping={"fails": 3 if i % locked_every == 0 else 1, "limit": 3})
     pipe.execute()
 
 

@@ -71,7 +71,7 @@ def test_parallel_attackers_get_exactly_the_limit(redis_db, concurrency):
     with override_settings(**SLOW_HASHING):
         _race(concurrency)
     assert int(redis_db.get(EVALUATIONS_KEY)) == LIMIT
-    assert int(redis_db.hget(VICTIM_KEY, "failures")) >= LIMIT
+    assert int(redis_db.hget(VICTIM_KEY, "fails")) >= LIMIT
 
 
 def test_thousand_successful_logins_never_lock_out(redis_db, client):
@@ -103,7 +103,7 @@ def test_failed_guess_is_the_check_and_the_record_that_settles_it(redis_db, clie
         client.post("/login/", {"username": "victim", "password": "wrong"})
     assert TALLY.commands == ["EVALSHA", "EVALSHA"]
     assert TALLY.round_trips == 2
-    assert int(redis_db.hget(VICTIM_KEY, "failures")) == 2
+    assert int(redis_db.hget(VICTIM_KEY, "fails")) == 2
     assert redis_db.exists(VICTIM_INFLIGHT) == 0
 
 
@@ -112,7 +112,7 @@ def test_every_authenticate_in_one_request_is_a_guess(redis_db, client):
     with override_settings(**GUARDED):
         response = client.post("/api/double/", {"username": "victim", "password": "wrong"})
     assert response.status_code == 401
-    assert int(redis_db.hget(VICTIM_KEY, "failures")) == 2
+    assert int(redis_db.hget(VICTIM_KEY, "fails")) == 2
 
 
 @pytest.mark.parametrize("batch", [2, 50])
@@ -125,7 +125,7 @@ def test_a_batch_of_guesses_in_one_request_gets_exactly_the_limit(redis_db, clie
             assert response.status_code in (200, 429)
     assert int(redis_db.get(EVALUATIONS_KEY)) == min(LIMIT, 3 * batch)
     # Refusals during the lockout count too (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT).
-    assert int(redis_db.hget(VICTIM_KEY, "failures")) >= min(LIMIT, 3 * batch)
+    assert int(redis_db.hget(VICTIM_KEY, "fails")) >= min(LIMIT, 3 * batch)
 
 
 def test_limit_reached_locks_and_refuses_without_evaluating(redis_db, client):
@@ -147,4 +147,4 @@ def test_classic_mode_checks_then_records(redis_db, client):
         TALLY.reset()
         client.post("/login/", {"username": "victim", "password": "wrong"})
     assert TALLY.commands == ["EVALSHA", "EVALSHA"]
-    assert int(redis_db.hget(VICTIM_KEY, "failures")) == 2
+    assert int(redis_db.hget(VICTIM_KEY, "fails")) == 2

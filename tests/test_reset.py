@@ -276,7 +276,7 @@ def test_reset_all_at_scale_is_exact(redis_db, handler):
         parameters = (
             {"username": f"user{i}"} if i % 2 else {"ip_address": f"10.1.{i // 256}.{i % 256}"}
         )
-        pipe.hset(key(parameters), mapping={"failures": 1, "limit": 3})
+        pipe.hset(key(parameters), mapping={"fails": 1, "limit": 3})
     pipe.execute()
     foreign = seed_foreign(redis_db)
     assert redis_db.dbsize() == 5000 + len(foreign)
@@ -294,8 +294,8 @@ def test_targeted_reset_at_scale_is_exact(redis_db, handler):
     pipe = redis_db.pipeline(transaction=False)
     for i in range(2500):
         ip = f"10.2.{i // 256}.{i % 256}"
-        pipe.hset(key({"username": "alice", "ip_address": ip}), "failures", 1)
-        pipe.hset(key({"username": "alice2", "ip_address": ip}), "failures", 1)
+        pipe.hset(key({"username": "alice", "ip_address": ip}), "fails", 1)
+        pipe.hset(key({"username": "alice2", "ip_address": ip}), "fails", 1)
     pipe.execute()
     assert handler.reset_attempts(username="alice") == 2500
     assert sum(1 for _ in redis_db.scan_iter(count=1000)) == 2500
@@ -390,7 +390,7 @@ def test_login_after_reset_counts_from_one(redis_db, client):
     assert not redis_db.exists(ip_key)
 
     assert _fail(client) == 200
-    assert redis_db.hget(ip_key, "failures") == b"1"
+    assert redis_db.hget(ip_key, "fails") == b"1"
     assert [_fail(client) for _ in range(2)] == [200, 429]
     assert run("axes_reset") == "1 attempts removed."
     response = client.post("/login/", {"username": "alice", "password": "right"})
@@ -406,8 +406,8 @@ def test_combination_lockout_after_username_reset(redis_db, client):
     assert _fail(client, "bob") == 200
     assert run("axes_reset_username", "alice") == "1 attempts removed."
     assert _fail(client) == 200
-    assert redis_db.hget(combo_key, "failures") == b"1"
-    assert redis_db.hget(key({"ip_address": "127.0.0.1", "username": "bob"}), "failures") == b"1"
+    assert redis_db.hget(combo_key, "fails") == b"1"
+    assert redis_db.hget(key({"ip_address": "127.0.0.1", "username": "bob"}), "fails") == b"1"
 
 
 def test_store_counts_from_one_after_reset(redis_db, handler):

@@ -54,7 +54,7 @@ def login_request(username: str = "alice") -> Any:
 
 
 def failures(client: Any, key: str) -> int:
-    return int(client.hget(key, "failures") or 0)
+    return int(client.hget(key, "fails") or 0)
 
 
 @pytest.mark.parametrize("parameters", [["ip_address"], COMBINED], ids=["ip", "combined"])

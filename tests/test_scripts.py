@@ -80,7 +80,7 @@ def get_failures(client: Any, client_keys: list[str]) -> Any:
     """get_failures.lua: the highest count (its TTL is checked against the server's)."""
     failures, ttl = scripts.run(client, scripts.GET_FAILURES, client_keys, [])
     if failures:
-        holder = max(client_keys, key=lambda key: int(client.hget(key, "failures") or 0))
+        holder = max(client_keys, key=lambda key: int(client.hget(key, "fails") or 0))
         assert ttl == client.pttl(holder) or 0 <= ttl - client.pttl(holder) < 1000
     else:
         assert ttl == -2
@@ -141,7 +141,7 @@ def test_record_failure_returns_count_and_decides_the_lock_in_redis(redis_db):
         (3, 1),
         (4, 1),
     ]
-    assert redis_db.hget(KEY, "failures") == b"4"
+    assert redis_db.hget(KEY, "fails") == b"4"
     assert redis_db.hget(KEY, "limit") == b"3"
 
 
@@ -158,7 +158,7 @@ def test_empty_cooloff_persists_a_key_that_had_a_ttl(redis_db):
     assert 0 < redis_db.pttl(KEY) <= 60000
     record(redis_db, [KEY], cooloff="")
     assert redis_db.ttl(KEY) == -1
-    assert redis_db.hget(KEY, "failures") == b"2"
+    assert redis_db.hget(KEY, "fails") == b"2"
 
 
 def test_cooloff_is_set_in_milliseconds_exactly(redis_db):
@@ -179,7 +179,7 @@ def test_cooloff_is_measured_from_the_latest_failure(redis_db):
 def test_a_count_below_the_limit_writes_only_the_count(redis_db):
     """A sprayed client below the limit must cost one field; its TTL tells the rest."""
     record(redis_db, [KEY], cooloff="60000", metadata=("username", "alice"))
-    assert redis_db.hgetall(KEY) == {b"failures": b"1"}
+    assert redis_db.hgetall(KEY) == {b"fails": b"1"}
 
 
 def test_the_lock_record_is_written_once_at_the_limit(redis_db):
@@ -211,14 +211,14 @@ def test_last_is_stored_only_where_no_ttl_tells_it(redis_db):
 @pytest.mark.single_node
 def test_every_key_is_incremented_and_the_highest_count_returned(redis_db):
     """A client over the limit on one parameter set must be locked whatever the others say."""
-    redis_db.hset(OTHER, "failures", 5)
+    redis_db.hset(OTHER, "fails", 5)
     metadata = ("username", "alice", "user_agent", "ua")
     failures, locked = record(redis_db, [KEY, OTHER, BOTH], limit=6, metadata=metadata)
     assert (failures, locked) == (6, 1)
-    assert [redis_db.hget(k, "failures") for k in (KEY, OTHER, BOTH)] == [b"1", b"6", b"1"]
+    assert [redis_db.hget(k, "fails") for k in (KEY, OTHER, BOTH)] == [b"1", b"6", b"1"]
     # Only the key that reached the limit is described, without the username it spells out.
     assert sorted(redis_db.hgetall(OTHER)) == [
-        b"failures",
+        b"fails",
         b"last",
         b"limit",
         b"locked",
@@ -251,7 +251,7 @@ def test_admit_takes_a_slot_per_guess_and_says_busy_when_none_is_left(redis_db):
     assert admit(redis_db, [KEY], "b") == [1, 1]
     assert admit(redis_db, [KEY], "c") == [2, 1]
     assert redis_db.zcard(INFLIGHT) == 2
-    assert redis_db.hget(KEY, "failures") == b"1"  # a guess in flight is not a failure
+    assert redis_db.hget(KEY, "fails") == b"1"  # a guess in flight is not a failure
 
 
 def test_admit_joins_a_guess_with_the_same_credentials(redis_db):
@@ -270,7 +270,7 @@ def test_admit_is_refused_at_the_limit_without_writing(redis_db):
 
     assert admit(redis_db, [KEY], "a", limit=3) == [0, 3]
 
-    assert redis_db.hget(KEY, "failures") == b"3"
+    assert redis_db.hget(KEY, "fails") == b"3"
     assert redis_db.hget(KEY, "last") == b"1"
     assert redis_db.pttl(KEY) <= 3000
     assert redis_db.exists(INFLIGHT) == 0
@@ -296,7 +296,7 @@ def test_a_failure_settles_its_guess_and_a_release_frees_it(redis_db):
     released = scripts.run(redis_db, scripts.RELEASE, [KEY, INFLIGHT], ["release", "", 1, "right"])
     assert released == 0
     assert redis_db.exists(INFLIGHT) == 0
-    assert redis_db.hget(KEY, "failures") == b"1"
+    assert redis_db.hget(KEY, "fails") == b"1"
 
 
 def test_admit_frees_the_guesses_the_request_reports_returned(redis_db):
@@ -318,8 +318,8 @@ def test_get_failures_is_the_max_over_keys_and_zero_when_missing(redis_db):
     """The check must see the worst parameter set of a client, and not fail on unknown ones."""
     assert get_failures(redis_db, [KEY]) == 0
     assert get_failures(redis_db, [KEY, OTHER, BOTH]) == 0
-    redis_db.hset(OTHER, "failures", 4)
-    redis_db.hset(BOTH, "failures", 2)
+    redis_db.hset(OTHER, "fails", 4)
+    redis_db.hset(BOTH, "fails", 2)
     assert get_failures(redis_db, [KEY, OTHER, BOTH]) == 4
     assert get_failures(redis_db, [BOTH, KEY]) == 2
     assert redis_db.exists(KEY) == 0  # reading never creates a record
@@ -366,7 +366,7 @@ def test_parallel_failures_are_never_lost_or_double_counted(redis_db):
     limit = 50
     results = hammer(AttemptStore(redis_db, "axes"), limit=limit)
 
-    assert redis_db.hget(KEY, "failures") == b"200"
+    assert redis_db.hget(KEY, "fails") == b"200"
     assert sorted(r.failures for r in results) == list(range(1, 201))
     assert all(r.locked == (r.failures >= limit) for r in results)
     assert sum(r.locked for r in results) == 200 - limit + 1
@@ -443,10 +443,10 @@ def test_script_flush_is_survived_by_reloading(private_redis, client, settings, 
 
     assert TALLY.commands == ["EVALSHA", "SCRIPT", "EVALSHA"] * calls
     assert TALLY.round_trips == 3 * calls
-    assert private_redis.hget(IP_KEY, "failures") == b"2"
+    assert private_redis.hget(IP_KEY, "fails") == b"2"
     assert private_redis.script_exists(*script_shas(guard)) == [True, True]
 
     TALLY.reset()
     assert attempt(client).status_code == 429
     assert TALLY.commands == ["EVALSHA"] * calls
-    assert private_redis.hget(IP_KEY, "failures") == b"3"
+    assert private_redis.hget(IP_KEY, "fails") == b"3"

@@ -40,7 +40,7 @@ def primary_address(sentinel: redis.Redis) -> tuple[str, int]:
 
 
 def failures_at(address: tuple[str, int]) -> int:
-    return int(redis.Redis(host=address[0], port=address[1]).hget(IP_KEY, "failures") or 0)
+    return int(redis.Redis(host=address[0], port=address[1]).hget(IP_KEY, "fails") or 0)
 
 
 def test_failover_keeps_counting(sentinel, client):

@@ -13,4 +13,4 @@ def test_third_failure_locks_out(redis_db, client):
     assert client.post("/login/", {"username": "alice", "password": "x"}).status_code == 429
     keys = sorted(k.decode() for k in redis_db.scan_iter())
     assert keys == ["axes:client:{ip_address=127.0.0.1}"]
-    assert redis_db.hget(keys[0], "failures") == b"3"
+    assert redis_db.hget(keys[0], "fails") == b"3"

@@ -80,7 +80,7 @@ def test_the_lockout_grows_tier_by_tier(redis_db, client):
         assert [post(client) for _ in range(3)] == [200, 200, 429]
         assert 14.9 < ttl_minutes(redis_db) <= 15
         assert [post(client) for _ in range(3)] == [429] * 3
-        assert redis_db.hget(KEY, "failures") == b"6"
+        assert redis_db.hget(KEY, "fails") == b"6"
         assert 119.9 < ttl_minutes(redis_db) <= 120
         assert [post(client) for _ in range(4)] == [429] * 4
         assert 24 * 60 - 0.1 < ttl_minutes(redis_db) <= 24 * 60
@@ -137,7 +137,7 @@ def test_parallel_failures_leave_a_ttl_that_matches_the_count(redis_db):
         thread.start()
     for thread in pool:
         thread.join(timeout=30)
-    assert redis_db.hget(KEY, "failures") == str(threads).encode()
+    assert redis_db.hget(KEY, "fails") == str(threads).encode()
     assert 24 * 60 - 0.1 < ttl_minutes(redis_db) <= 24 * 60
     failures, ttl = scripts.run(redis_db, scripts.GET_FAILURES, [KEY], [])
     assert (failures, 0 < ttl <= 86_400_000) == (threads, True)

@@ -243,7 +243,7 @@ def test_installed_wheel_counts_failures_in_redis(wheel, tmp_path, redis_server_
         assert lines["checks"] == "[]"
         assert lines["failures"] == "2"
         assert raw.exists(EXPECTED_KEY) == 1
-        assert raw.hget(EXPECTED_KEY, "failures") == b"2"
+        assert raw.hget(EXPECTED_KEY, "fails") == b"2"
         assert 0 < raw.pttl(EXPECTED_KEY) <= 3_600_000  # AXES_COOLOFF_TIME=1 (hour)
     finally:
         raw.flushdb()

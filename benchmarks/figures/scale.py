@@ -16,7 +16,7 @@ SCALE_SETTLE_SECONDS = 2.0
 
 def seed(bench: Bench, count: int) -> float:
     """Add ``count`` tracked clients shaped like the handler's, pipelined."""
-    from axes_redis.keys import client_key
+    from axes_redis.keys import FAILURES_FIELD, client_key
 
     started = time.monotonic()
     now = str(int(time.time() * 1000))
@@ -27,7 +27,7 @@ def seed(bench: Bench, count: int) -> float:
         pipe.hset(
             key,
             mapping={
-                "failures": 1,
+                FAILURES_FIELD: 1,
                 "first": now,
                 "last": now,
                 "limit": bench.limit,

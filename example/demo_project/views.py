@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from axes_redis import tiers
+from axes_redis import keys, tiers
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import get_client
 from demo_project.shell import manage_line
@@ -39,7 +39,7 @@ def tracked_clients() -> list[Tracked]:
     for key in client.scan_iter(match=pattern, count=100):
         fields = {_text(k): _text(v) for k, v in client.hgetall(key).items()}
         ttl_ms = client.pttl(key)
-        failures = int(fields.get("failures") or 0)
+        failures = int(fields.get(keys.FAILURES_FIELD) or 0)
         limit = int(fields.get("limit") or settings.AXES_FAILURE_LIMIT)
         found.append(
             Tracked(

@@ -116,7 +116,7 @@ class HandlerUnderTest:
         return {k.decode() for k in self.redis.scan_iter(match="axes:*")}
 
     def failures(self, name: str) -> int:
-        return int(self.redis.hget(name, "failures") or 0)
+        return int(self.redis.hget(name, "fails") or 0)
 
     def fields(self, name: str) -> dict[str, str]:
         return {k.decode(): v.decode() for k, v in self.redis.hgetall(name).items()}
