@@ -200,15 +200,20 @@ class AttemptStore:
             *fields,
         ]
         stream = [trail.key] if inline and trail else []
-        results = [
-            scripts.run(
-                self.client,
-                scripts.RECORD_FAILURE,
-                [*group, *(self.inflight(group) if guess else []), *stream],
-                args,
+        results = []
+        for group in self.slot_groups(client_keys):
+            results.append(
+                scripts.run(
+                    self.client,
+                    scripts.RECORD_FAILURE,
+                    [*group, *(self.inflight(group) if guess else []), *stream],
+                    args,
+                )
             )
-            for group in self.slot_groups(client_keys)
-        ]
+            if results[-1][1]:
+                # Under Redis Cluster a client's keys may span slots, one call each: the
+                # client is described once, by the first call that found it locked.
+                args[5:] = ["0", tiers, cooloff_milliseconds(retention)]
         result = FailureResult(
             failures=max(int(failures) for failures, _, _, _ in results),
             locked=any(locked for _, locked, _, _ in results),
