@@ -17,31 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from axes.conf import settings
 
 from axes_redis import keys, tiers
 from axes_redis.conf import axes_redis_settings
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _moment(value: Any) -> datetime | None:
-    milliseconds = _int(value)
-    if milliseconds is None:
-        return None
-    return datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)
-
-
-def _text(name: Any) -> str:
-    return name.decode() if isinstance(name, bytes) else str(name)
+from axes_redis.replies import decode_text, from_unix_ms, to_int
 
 
 def configured_limit() -> int | None:
@@ -100,15 +83,15 @@ class ClientState:
 def read(fields: Mapping[Any, Any], ttl_ms: int | None, fetched_at: datetime) -> ClientState | None:
     """The state behind one ``HGETALL`` (names and values as bytes or text) and its
     ``PTTL`` (``None``: no TTL); ``None`` when it holds no count."""
-    values = {_text(name): value for name, value in fields.items()}
-    failures = _int(values.get(keys.FAILURES_FIELD))
+    values = {decode_text(name): value for name, value in fields.items()}
+    failures = to_int(values.get(keys.FAILURES_FIELD))
     if failures is None:
         return None
-    limit = _int(values.get("limit"))
+    limit = to_int(values.get("limit"))
     if limit is None:
         limit = configured_limit()
     locked = limit is not None and failures >= limit
-    last = _moment(values.get("last"))
+    last = from_unix_ms(values.get("last"))
     if last is None and ttl_ms is not None:
         applied = applied_ttl(failures, locked)
         if applied is not None:
@@ -116,8 +99,8 @@ def read(fields: Mapping[Any, Any], ttl_ms: int | None, fetched_at: datetime) ->
     return ClientState(
         failures=failures,
         limit=limit,
-        locked_at=_moment(values.get("locked")),
-        first=_moment(values.get("first")),
+        locked_at=from_unix_ms(values.get("locked")),
+        first=from_unix_ms(values.get("first")),
         last=last,
     )
 
