@@ -13,12 +13,12 @@ from typing import Any
 
 from axes.conf import settings
 from axes.handlers.base import AbstractAxesHandler, AxesBaseHandler
-from axes.helpers import get_client_username, get_cool_off, get_credentials
+from axes.helpers import get_credentials
 from axes.signals import user_locked_out
 from django.http import HttpRequest
 from redis.exceptions import RedisError
 
-from axes_redis import guard, keys, outage, parameters, tiers
+from axes_redis import axes_defaults, guard, keys, outage, parameters, tiers
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import command_error, get_client
 from axes_redis.parameters import failure_limit
@@ -70,7 +70,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         (callables, lazy settings, debug logging) costs more than the key itself.
         """
         if username is _ASK:
-            username = get_client_username(request, credentials)
+            username = axes_defaults.username(request, credentials)
         return parameters.client_keys(request, credentials, username)
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
@@ -113,7 +113,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             or not axes_redis_settings.parallel_guard
         ):
             return self._read_check(request, credentials)
-        username = get_client_username(request, credentials)
+        username = axes_defaults.username(request, credentials)
         if parameters.no_username_to_track(request, credentials, username):
             return self._read_check(request, credentials)
         return guard.admit(
@@ -179,7 +179,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             # Refused because Redis failed: nothing was evaluated, so nothing to count or lock.
             return
 
-        username = get_client_username(request, credentials)
+        username = axes_defaults.username(request, credentials)
         if parameters.no_username_to_track(request, credentials, username):
             log.warning(
                 "AXES: Username is None and username is the only one lockout parameter, "
@@ -210,7 +210,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         try:
             result = self.store().record_failure(
                 client_keys,
-                cooloff=get_cool_off(request),
+                cooloff=axes_defaults.cool_off(request),
                 limit=limit,
                 lock_out=self.locks_here(request),
                 metadata=metadata,
