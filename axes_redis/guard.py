@@ -44,8 +44,8 @@ log = getLogger("axes_redis.handler")
 _ATTR = "axes_redis_state"
 _DIGEST_SALT = b"axes_redis.guard"
 
-_derived_key: tuple[object, bytes] | None = None
-"""The last ``SECRET_KEY`` and the HMAC key derived from it."""
+_keyed: tuple[object, hmac.HMAC] | None = None
+"""The last ``SECRET_KEY`` and an HMAC keyed as ``salted_hmac`` keys it, copied per guess."""
 
 in_async_backend: ContextVar[bool] = ContextVar("axes_redis_in_async_backend", default=False)
 """Set by our ``aauthenticate``: there the check runs on a shared thread while the
@@ -65,20 +65,23 @@ def credential_digest(credentials: Mapping[str, object]) -> str:
         for name, value in sorted(credentials.items())
         if isinstance(value, str | bytes | int)
     )
-    return hmac.digest(_digest_key(), material.encode(), "sha256").hex()[:32]
+    keyed = _keyed_hmac().copy()
+    keyed.update(material.encode())
+    return keyed.hexdigest()[:32]
 
 
-def _digest_key() -> bytes:
-    """Django's ``salted_hmac`` key for our salt, derived once per ``SECRET_KEY``
-    instead of once per guess: the digest is ``salted_hmac``'s, bit for bit."""
-    global _derived_key
+def _keyed_hmac() -> hmac.HMAC:
+    """Django's ``salted_hmac`` for our salt, keyed once per ``SECRET_KEY`` instead of
+    once per guess: the digest is ``salted_hmac``'s, bit for bit."""
+    global _keyed
     current = settings.SECRET_KEY
-    found = _derived_key
+    found = _keyed
     if found is not None and found[0] == current:
         return found[1]
     key = hashlib.sha256(_DIGEST_SALT + force_bytes(current)).digest()
-    _derived_key = (current, key)
-    return key
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    _keyed = (current, keyed)
+    return keyed
 
 
 def django_request(request: HttpRequest) -> HttpRequest:

@@ -44,6 +44,18 @@ def _memo_key(prefix: str, username: Any, ip_address: Any, user_agent: Any) -> A
     return memo_key
 
 
+def _memo(request: HttpRequest, credentials: dict[str, Any] | None) -> dict[Any, Any] | None:
+    """Where the request keeps its keys. A check without credentials (a page load)
+    is not followed by a failure on its own, so it only uses a memo already there
+    rather than give every page load a :class:`~axes_redis.guard.RequestState`."""
+    state = (
+        guard.RequestState.of(request)
+        if credentials is not None
+        else guard.RequestState.find(request)
+    )
+    return None if state is None else state.keys
+
+
 def client_keys(
     request: HttpRequest, credentials: dict[str, Any] | None, username: Any
 ) -> list[str]:
@@ -57,7 +69,7 @@ def client_keys(
     user_agent = request_attr(request, "axes_user_agent", get_client_user_agent)
     prefix = axes_redis_settings.key_prefix
     memo_key = _memo_key(prefix, username, ip_address, user_agent)
-    memo = guard.RequestState.of(request).keys if memo_key is not None else None
+    memo = _memo(request, credentials) if memo_key is not None else None
     if memo is not None and memo_key in memo:
         return list(memo[memo_key])
     parameter_sets = axes_defaults.client_parameters(
