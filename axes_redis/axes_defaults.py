@@ -81,6 +81,9 @@ class Plan:
     lockout_shape: tuple[Any, ...] | None
     """The lockout parameters as a hashable value (a memo key), when they are a list."""
     cleansed: Any
+    no_exemptions: bool
+    """No IP list, no ``AXES_NEVER_LOCKOUT_GET``, no ``AXES_WHITELIST_CALLABLE``:
+    django-axes' blacklist and whitelist checks can only answer ``False``."""
 
     @classmethod
     def read(cls) -> Plan:
@@ -101,6 +104,13 @@ class Plan:
             lockout_parameters=parameters,
             lockout_shape=shape,
             cleansed=_cleansed(),
+            no_exemptions=not (
+                settings.AXES_IP_BLACKLIST
+                or settings.AXES_ONLY_WHITELIST
+                or settings.AXES_NEVER_LOCKOUT_WHITELIST
+                or settings.AXES_NEVER_LOCKOUT_GET
+                or settings.AXES_WHITELIST_CALLABLE is not None
+            ),
         )
 
 

@@ -73,6 +73,22 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             username = axes_defaults.username(request, credentials)
         return parameters.client_keys(request, credentials, username)
 
+    def is_blacklisted(
+        self, request: HttpRequest, credentials: dict[str, Any] | None = None
+    ) -> bool:
+        """django-axes' answer, skipped when no setting could make it ``True``."""
+        if axes_defaults.plan().no_exemptions:
+            return False
+        return bool(super().is_blacklisted(request, credentials))
+
+    def is_whitelisted(
+        self, request: HttpRequest, credentials: dict[str, Any] | None = None
+    ) -> bool:
+        """django-axes' answer, skipped when no setting could make it ``True``."""
+        if axes_defaults.plan().no_exemptions:
+            return False
+        return bool(super().is_whitelisted(request, credentials))
+
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         return self.store().failures(self.client_keys(request, credentials))
 

@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 from axes import helpers
+from axes.handlers.base import AxesBaseHandler
 from django.test import RequestFactory, override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from axes_redis import axes_defaults
+from axes_redis.handler import AxesRedisHandler
 
 NAMES = ["username", "ip_address", "user_agent"]
 FIELDS = ["username", "email", "login"]
@@ -221,3 +223,56 @@ def test_debug_logging_of_django_axes_is_kept(caplog: pytest.LogCaptureFixture) 
     with caplog.at_level("DEBUG", logger="axes.helpers"):
         assert axes_defaults.username(post({}), {"username": "alice"}) == "alice"
     assert "Using parameter credentials to get username" in caplog.text
+
+
+def _whitelisted_user(request: Any, credentials: Any) -> bool:
+    return bool(credentials and credentials.get("username") == "trusted")
+
+
+ips = st.sampled_from(["203.0.113.9", "198.51.100.1", "::1"])
+
+
+@hypothesis_config
+@given(
+    blacklist=st.one_of(st.none(), st.lists(ips, max_size=2)),
+    whitelist=st.one_of(st.none(), st.lists(ips, max_size=2)),
+    only_whitelist=st.booleans(),
+    never_lockout_whitelist=st.booleans(),
+    never_lockout_get=st.booleans(),
+    whitelist_callable=st.sampled_from([None, _whitelisted_user]),
+    ip_address=ips,
+    method=st.sampled_from(["GET", "POST"]),
+    username=st.sampled_from(["trusted", "alice"]),
+)
+def test_exemptions_are_django_axes(
+    blacklist: list[str] | None,
+    whitelist: list[str] | None,
+    only_whitelist: bool,
+    never_lockout_whitelist: bool,
+    never_lockout_get: bool,
+    whitelist_callable: Any,
+    ip_address: str,
+    method: str,
+    username: str,
+) -> None:
+    """The handler's blacklist and whitelist answers are django-axes' base handler's,
+    also when the shortcut skips them."""
+    request = RequestFactory().generic(method, "/login/")
+    request.axes_ip_address = ip_address  # type: ignore[attr-defined]
+    given_credentials = {"username": username}
+    handler = AxesRedisHandler()
+    with override_settings(
+        AXES_IP_BLACKLIST=blacklist,
+        AXES_IP_WHITELIST=whitelist,
+        AXES_ONLY_WHITELIST=only_whitelist,
+        AXES_NEVER_LOCKOUT_WHITELIST=never_lockout_whitelist,
+        AXES_NEVER_LOCKOUT_GET=never_lockout_get,
+        AXES_WHITELIST_CALLABLE=whitelist_callable,
+    ):
+        for credentials_or_none in (given_credentials, None):
+            assert handler.is_blacklisted(request, credentials_or_none) == bool(
+                AxesBaseHandler.is_blacklisted(handler, request, credentials_or_none)
+            )
+            assert handler.is_whitelisted(request, credentials_or_none) == bool(
+                AxesBaseHandler.is_whitelisted(handler, request, credentials_or_none)
+            )
