@@ -15,6 +15,7 @@ from axes.conf import settings
 from axes.handlers.base import AbstractAxesHandler, AxesBaseHandler
 from axes.helpers import get_credentials
 from axes.signals import user_locked_out
+from django.core.signals import setting_changed
 from django.http import HttpRequest
 from redis.exceptions import RedisError
 
@@ -25,6 +26,18 @@ from axes_redis.parameters import failure_limit
 from axes_redis.store import AttemptStore, Trail
 
 log = getLogger(__name__)
+
+_store: AttemptStore | None = None
+"""The store :meth:`AxesRedisHandler.store` hands out, until a setting it reads changes."""
+
+
+def _forget_store(*, setting: str = "", **kwargs: Any) -> None:
+    global _store
+    if setting == "CACHES" or setting.startswith("AXES_"):
+        _store = None
+
+
+setting_changed.connect(_forget_store, dispatch_uid="axes_redis.handler.store")
 
 _ASK = object()
 """``client_keys``' default for ``username``: resolve it from the request and credentials."""
@@ -40,10 +53,16 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
     def store(self) -> AttemptStore:
         """The store on the configured client (``AXES_REDIS_CLIENT`` or ``AXES_CACHE``).
 
-        Built per call (cheap: no I/O) so that ``override_settings`` of the cache or
-        prefix, and django-redis' per-process clients, are always honoured.
+        Looking the cache up costs a check more than its own key, so the store is
+        kept until ``setting_changed`` names ``CACHES`` or an ``AXES_`` setting (the
+        cache, the client factory, the prefix). redis-py objects are safe to share
+        between threads, and their pools reconnect after a fork.
         """
-        return AttemptStore(get_client(), axes_redis_settings.key_prefix)
+        global _store
+        found = _store
+        if found is None:
+            found = _store = AttemptStore(get_client(), axes_redis_settings.key_prefix)
+        return found
 
     def trail(self, enabled: bool) -> Trail | None:
         """The login trail when this kind of entry is enabled, else ``None``.
