@@ -21,6 +21,8 @@ about the request: its keys, resolved once, and the lockout it met.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -29,8 +31,9 @@ from dataclasses import dataclass, field
 from logging import getLogger
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
+from django.utils.encoding import force_bytes
 from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
 
 from axes_redis.conf import axes_redis_settings
@@ -39,6 +42,10 @@ from axes_redis.store import ADMITTED, LOCKED, AttemptStore
 log = getLogger("axes_redis.handler")
 
 _ATTR = "axes_redis_state"
+_DIGEST_SALT = b"axes_redis.guard"
+
+_keyed: tuple[object, hmac.HMAC] | None = None
+"""The last ``SECRET_KEY`` and an HMAC keyed as ``salted_hmac`` keys it, copied per guess."""
 
 in_async_backend: ContextVar[bool] = ContextVar("axes_redis_in_async_backend", default=False)
 """Set by our ``aauthenticate``: there the check runs on a shared thread while the
@@ -58,7 +65,23 @@ def credential_digest(credentials: Mapping[str, object]) -> str:
         for name, value in sorted(credentials.items())
         if isinstance(value, str | bytes | int)
     )
-    return salted_hmac("axes_redis.guard", material, algorithm="sha256").hexdigest()[:32]
+    keyed = _keyed_hmac().copy()
+    keyed.update(material.encode())
+    return keyed.hexdigest()[:32]
+
+
+def _keyed_hmac() -> hmac.HMAC:
+    """Django's ``salted_hmac`` for our salt, keyed once per ``SECRET_KEY`` instead of
+    once per guess: the digest is ``salted_hmac``'s, bit for bit."""
+    global _keyed
+    current = settings.SECRET_KEY
+    found = _keyed
+    if found is not None and found[0] == current:
+        return found[1]
+    key = hashlib.sha256(_DIGEST_SALT + force_bytes(current)).digest()
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    _keyed = (current, keyed)
+    return keyed
 
 
 def django_request(request: HttpRequest) -> HttpRequest:

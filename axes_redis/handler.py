@@ -13,18 +13,31 @@ from typing import Any
 
 from axes.conf import settings
 from axes.handlers.base import AbstractAxesHandler, AxesBaseHandler
-from axes.helpers import get_client_username, get_cool_off, get_credentials
+from axes.helpers import get_credentials
 from axes.signals import user_locked_out
+from django.core.signals import setting_changed
 from django.http import HttpRequest
 from redis.exceptions import RedisError
 
-from axes_redis import guard, keys, outage, parameters, tiers
+from axes_redis import axes_defaults, guard, keys, outage, parameters, tiers
 from axes_redis.conf import axes_redis_settings
 from axes_redis.connection import command_error, get_client
 from axes_redis.parameters import failure_limit
 from axes_redis.store import AttemptStore, Trail
 
 log = getLogger(__name__)
+
+_store: AttemptStore | None = None
+"""The store :meth:`AxesRedisHandler.store` hands out, until a setting it reads changes."""
+
+
+def _forget_store(*, setting: str = "", **kwargs: Any) -> None:
+    global _store
+    if setting == "CACHES" or setting.startswith("AXES_"):
+        _store = None
+
+
+setting_changed.connect(_forget_store, dispatch_uid="axes_redis.handler.store")
 
 _ASK = object()
 """``client_keys``' default for ``username``: resolve it from the request and credentials."""
@@ -40,10 +53,16 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
     def store(self) -> AttemptStore:
         """The store on the configured client (``AXES_REDIS_CLIENT`` or ``AXES_CACHE``).
 
-        Built per call (cheap: no I/O) so that ``override_settings`` of the cache or
-        prefix, and django-redis' per-process clients, are always honoured.
+        Looking the cache up costs a check more than its own key, so the store is
+        kept until ``setting_changed`` names ``CACHES`` or an ``AXES_`` setting (the
+        cache, the client factory, the prefix). redis-py objects are safe to share
+        between threads, and their pools reconnect after a fork.
         """
-        return AttemptStore(get_client(), axes_redis_settings.key_prefix)
+        global _store
+        found = _store
+        if found is None:
+            found = _store = AttemptStore(get_client(), axes_redis_settings.key_prefix)
+        return found
 
     def trail(self, enabled: bool) -> Trail | None:
         """The login trail when this kind of entry is enabled, else ``None``.
@@ -70,8 +89,24 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         (callables, lazy settings, debug logging) costs more than the key itself.
         """
         if username is _ASK:
-            username = get_client_username(request, credentials)
+            username = axes_defaults.username(request, credentials)
         return parameters.client_keys(request, credentials, username)
+
+    def is_blacklisted(
+        self, request: HttpRequest, credentials: dict[str, Any] | None = None
+    ) -> bool:
+        """django-axes' answer, skipped when no setting could make it ``True``."""
+        if axes_defaults.plan().no_exemptions:
+            return False
+        return bool(super().is_blacklisted(request, credentials))
+
+    def is_whitelisted(
+        self, request: HttpRequest, credentials: dict[str, Any] | None = None
+    ) -> bool:
+        """django-axes' answer, skipped when no setting could make it ``True``."""
+        if axes_defaults.plan().no_exemptions:
+            return False
+        return bool(super().is_whitelisted(request, credentials))
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         return self.store().failures(self.client_keys(request, credentials))
@@ -113,7 +148,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             or not axes_redis_settings.parallel_guard
         ):
             return self._read_check(request, credentials)
-        username = get_client_username(request, credentials)
+        username = axes_defaults.username(request, credentials)
         if parameters.no_username_to_track(request, credentials, username):
             return self._read_check(request, credentials)
         return guard.admit(
@@ -179,7 +214,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
             # Refused because Redis failed: nothing was evaluated, so nothing to count or lock.
             return
 
-        username = get_client_username(request, credentials)
+        username = axes_defaults.username(request, credentials)
         if parameters.no_username_to_track(request, credentials, username):
             log.warning(
                 "AXES: Username is None and username is the only one lockout parameter, "
@@ -210,7 +245,7 @@ class AxesRedisHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[mi
         try:
             result = self.store().record_failure(
                 client_keys,
-                cooloff=get_cool_off(request),
+                cooloff=axes_defaults.cool_off(request),
                 limit=limit,
                 lock_out=self.locks_here(request),
                 metadata=metadata,

@@ -57,6 +57,8 @@ MAX_ENCODED_VALUE = 256
 DIGEST_MARK = "#"
 _SAFE = "@:+/"
 _FIELD_SEP = "|"
+_ALL_SAFE = re.compile(r"[A-Za-z0-9_.\-~@:+/]*")
+"""Text that ``quote`` with ``_SAFE`` returns unchanged (an IPv4 address, most usernames)."""
 _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
@@ -99,7 +101,7 @@ def encode_value(name: str, value: object) -> str:
     text = "" if value is None else str(value)
     if name == "ip_address":
         text = canonical_ip(text)
-    encoded = quote(text, safe=_SAFE, errors="surrogatepass")
+    encoded = text if _ALL_SAFE.fullmatch(text) else quote(text, safe=_SAFE, errors="surrogatepass")
     if len(encoded) > MAX_ENCODED_VALUE:
         raw = text.encode("utf-8", errors="surrogatepass")
         return DIGEST_MARK + hashlib.sha256(raw).hexdigest()

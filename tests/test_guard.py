@@ -20,6 +20,9 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.contrib.auth.models import User
 from django.test import AsyncClient, Client, RequestFactory, override_settings
+from django.utils.crypto import salted_hmac
+from hypothesis import given
+from hypothesis import strategies as st
 
 from axes_redis import guard, keys
 from axes_redis.handler import AxesRedisHandler
@@ -130,6 +133,28 @@ def test_guesses_in_flight_are_not_failures(redis_db, alice):
         assert AxesRedisHandler().get_failures(request, {"username": "alice"}) == 0
         assert AxesProxyHandler.is_allowed(request) is True  # no credentials: a read
     assert redis_db.exists(ALICE_KEY) == 0
+
+
+@given(
+    credentials=st.dictionaries(
+        st.text(max_size=10), st.one_of(st.text(max_size=30), st.binary(max_size=10), st.integers())
+    )
+)
+def test_guess_name_is_salted_hmac_of_the_credentials(credentials: dict[str, Any]) -> None:
+    """Every worker must name one guess alike, across versions: the digest is Django's
+    ``salted_hmac`` of the credentials, whatever keeps its key between calls."""
+    material = "\0".join(f"{name}={value!r}" for name, value in sorted(credentials.items()))
+    expected = salted_hmac("axes_redis.guard", material, algorithm="sha256").hexdigest()[:32]
+    assert guard.credential_digest(credentials) == expected
+
+
+def test_a_new_secret_key_renames_guesses() -> None:
+    """The digest's key follows SECRET_KEY: a rotated secret never keeps the old key."""
+    before = guard.credential_digest({"username": "alice"})
+    with override_settings(SECRET_KEY="another secret key of a respectable length, 50+ ch"):
+        after = guard.credential_digest({"username": "alice"})
+    assert after != before
+    assert guard.credential_digest({"username": "alice"}) == before
 
 
 def test_identical_credentials_in_flight_share_one_slot(redis_db, client, alice):

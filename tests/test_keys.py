@@ -317,6 +317,22 @@ def test_canonical_ip_fast_path_agrees_with_ipaddress(parts, sep, before, after)
     assert keys.canonical_ip(value) == keys.parsed_ip(value)
 
 
+@given(st.text(alphabet=st.sampled_from([*"aZ09_.-~@:+/", "%", " ", "|", "\n", "é", "\ud800"])))
+def test_safe_text_shortcut_is_quote(text):
+    """Text left as is because every character is safe must be exactly what
+    ``quote`` would write: otherwise one username could have two keys."""
+    if len(text) <= keys.MAX_ENCODED_VALUE:
+        assert keys.encode_value("username", text) == quote(
+            text, safe="@:+/", errors="surrogatepass"
+        )
+
+
+def test_safe_text_shortcut_covers_no_character_quote_escapes():
+    """Every code point the shortcut passes through, ``quote`` passes through too."""
+    passed = [chr(c) for c in range(0x110000) if keys._ALL_SAFE.fullmatch(chr(c))]
+    assert "".join(passed) == quote("".join(passed), safe="@:+/", errors="surrogatepass")
+
+
 def test_canonical_ip_values():
     """IPv4-mapped IPv6 and IPv6 spellings collapse; near-miss addresses stay apart."""
     assert keys.canonical_ip("::ffff:1.2.3.4") == "1.2.3.4"
