@@ -119,8 +119,8 @@ def _metadata_args(metadata: Mapping[str, object]) -> list[bytes]:
 class AttemptStore:
     """Failure counters of tracked clients in one Redis (or Redis Cluster)."""
 
-    def __init__(self, client: RedisClient, prefix: str) -> None:
-        self.client = client
+    def __init__(self, redis: RedisClient, prefix: str) -> None:
+        self.redis = redis
         self.prefix = prefix
 
     def inflight(self, client_keys: Sequence[str]) -> list[str]:
@@ -148,7 +148,7 @@ class AttemptStore:
         highest = 0
         for group in self.slot_groups(client_keys):
             code, failures, ttl = scripts.run(
-                self.client,
+                self.redis,
                 scripts.ADMIT,
                 [*group, *self.inflight(group)],
                 [int(limit), int(hold_ms), guess, *returned],
@@ -204,7 +204,7 @@ class AttemptStore:
         for group in self.slot_groups(client_keys):
             results.append(
                 scripts.run(
-                    self.client,
+                    self.redis,
                     scripts.RECORD_FAILURE,
                     [*group, *(self.inflight(group) if guess else []), *stream],
                     args,
@@ -246,11 +246,11 @@ class AttemptStore:
             fields = [] if entry is None else _metadata_args(entry)
             args: list[Any] = [mode, trail.maxlen, len(guesses), *guesses, *fields]
             found = [*client_keys, *self.inflight(client_keys), trail.key]
-            return int(scripts.run(self.client, scripts.RELEASE, found, args))
+            return int(scripts.run(self.redis, scripts.RELEASE, found, args))
         deleted = sum(
             int(
                 scripts.run(
-                    self.client,
+                    self.redis,
                     scripts.RELEASE,
                     [*group, *self.inflight(group)],
                     [mode, "", len(guesses), *guesses],
@@ -266,14 +266,14 @@ class AttemptStore:
     def append(self, trail: Trail, entry: Mapping[str, object]) -> str:
         """Append one entry (a login or a logout) to the login trail; one ``XADD``."""
         fields = _metadata_args(entry)
-        added = self.client.xadd(
+        added = self.redis.xadd(
             trail.key, dict(zip(fields[::2], fields[1::2], strict=True)), maxlen=trail.maxlen
         )
         return keys.key_text(added)
 
     @property
     def is_cluster(self) -> bool:
-        return isinstance(self.client, RedisCluster)
+        return isinstance(self.redis, RedisCluster)
 
     def slot_groups(self, client_keys: Sequence[str]) -> list[list[str]]:
         """The keys split into one script call per hash slot.
@@ -298,7 +298,7 @@ class AttemptStore:
         if not client_keys:
             return Standing(0, -2)
         found = [
-            Standing(*map(int, scripts.run(self.client, scripts.GET_FAILURES, group, [])))
+            Standing(*map(int, scripts.run(self.redis, scripts.GET_FAILURES, group, [])))
             for group in self.slot_groups(client_keys)
         ]
         return max(found, key=lambda standing: standing.failures)
@@ -307,11 +307,11 @@ class AttemptStore:
         """Forget the given clients now (one ``UNLINK``); returns how many existed."""
         if not client_keys:
             return 0
-        return int(self.client.unlink(*client_keys))
+        return int(self.redis.unlink(*client_keys))
 
     def scan(self, pattern: str) -> Iterator[str]:
         """Keys matching ``pattern``, without ``KEYS``; walks every primary of a cluster."""
-        return keys_matching(self.client, pattern)
+        return keys_matching(self.redis, pattern)
 
     def _unlink_counting_clients(self, found: Iterable[str]) -> int:
         """UNLINK the keys of our schema among ``found``; count the client hashes.
@@ -328,7 +328,7 @@ class AttemptStore:
             if tracked:
                 removed += self.delete(tracked)
             if others:
-                self.client.unlink(*others)
+                self.redis.unlink(*others)
         return removed
 
     def reset_all(self) -> int:
