@@ -89,6 +89,10 @@ def test_a_client_below_the_limit_is_one_field(redis_db, client, settings, flow)
         assert redis_db.hgetall(key) == {b"fails": b"2"}
 
 
+COMPACT = {b"listpack", b"ziplist"}
+"""Redis' compact hash encoding: ``listpack`` since Redis 7.0, ``ziplist`` before."""
+
+
 @pytest.mark.real_redis_only
 def test_a_client_below_the_limit_stays_compact(redis_db, client, settings, flow):
     """A browser's user agent (over 64 bytes) must not push a sprayed client's hash out of
@@ -96,13 +100,14 @@ def test_a_client_below_the_limit_stays_compact(redis_db, client, settings, flow
     settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
     client.post("/login/", {"username": "alice", "password": WRONG}, HTTP_USER_AGENT="M" * 200)
     key = keys.client_key(PREFIX, {"ip_address": "127.0.0.1"})
-    assert redis_db.object("encoding", key) == b"listpack"
+    assert redis_db.object("encoding", key) in COMPACT
     assert redis_db.memory_usage(key, samples=0) < 200
 
 
-LISTPACK_BEYOND_A_STRING = 16
+LISTPACK_BEYOND_A_STRING = 24
 """What a one-field hash may cost beyond a string counter of the same name: its listpack
-allocation, one allocator size class when the field name is short (``failures`` took two)."""
+allocation. Measured 16 B with jemalloc (Redis' default build) and 20 B with libc malloc
+(the Redis 6.2 the test matrix runs); the name ``failures`` took 32 B with jemalloc."""
 
 
 @pytest.mark.real_redis_only
@@ -114,7 +119,7 @@ def test_a_client_below_the_limit_costs_hardly_more_than_a_counter(redis_db, cli
     key = keys.client_key(PREFIX, {"ip_address": "203.0.113.9"})
     assert key == "axes:client:{ip_address=203.0.113.9}"
     assert redis_db.hgetall(key) == {keys.FAILURES_FIELD.encode(): b"1"}
-    assert redis_db.object("encoding", key) == b"listpack"
+    assert redis_db.object("encoding", key) in COMPACT
     hash_bytes = redis_db.memory_usage(key, samples=0)
 
     redis_db.unlink(key)
