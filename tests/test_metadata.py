@@ -104,10 +104,11 @@ def test_a_client_below_the_limit_stays_compact(redis_db, client, settings, flow
     assert redis_db.memory_usage(key, samples=0) < 200
 
 
-LISTPACK_BEYOND_A_STRING = 24
+LISTPACK_BEYOND_A_STRING = {"jemalloc": 24, "libc": 48}
 """What a one-field hash may cost beyond a string counter of the same name: its listpack
-allocation. Measured 16 B with jemalloc (Redis' default build) and 20 B with libc malloc
-(the Redis 6.2 the test matrix runs); the name ``failures`` took 32 B with jemalloc."""
+allocation, as the server's allocator rounds it. Measured 16 B with jemalloc (Redis' default
+build; the name ``failures`` took 32 B) and 20 to 36 B with libc malloc (the Redis 6.2 the
+test matrix runs), whose usable sizes depend on what the process allocated before."""
 
 
 @pytest.mark.real_redis_only
@@ -125,7 +126,8 @@ def test_a_client_below_the_limit_costs_hardly_more_than_a_counter(redis_db, cli
     redis_db.unlink(key)
     redis_db.set(key, 1, px=3_600_000)
     string_bytes = redis_db.memory_usage(key, samples=0)
-    assert hash_bytes <= string_bytes + LISTPACK_BEYOND_A_STRING
+    allocator = redis_db.info("memory")["mem_allocator"].split("-")[0]
+    assert hash_bytes <= string_bytes + LISTPACK_BEYOND_A_STRING[allocator]
 
 
 def test_readers_derive_limit_and_last_failure_below_the_limit(redis_db, client, settings, flow):
