@@ -8,10 +8,7 @@ user + system time from ``/proc``.
 
 from __future__ import annotations
 
-import http.client
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +16,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from testsupport.processes import answers, stop_group
+from testsupport.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example"
@@ -28,7 +28,6 @@ WORKERS = 2
 THREADS = 4
 """Threads per worker: a password hash releases the GIL, Redis and the database wait on I/O."""
 START_TIMEOUT = 60.0
-STOP_TIMEOUT = 10.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -55,34 +54,6 @@ def project_env(overrides: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", "/login/")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_TIMEOUT)
-
-
 @contextmanager
 def served(env: Mapping[str, str], log: Path) -> Iterator[Served]:
     port = free_port()
@@ -101,7 +72,7 @@ def served(env: Mapping[str, str], log: Path) -> Iterator[Served]:
         )  # fmt: skip
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(port):
+        while not answers(port, "/login/", timeout=5):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise ServerDidNotStart(
                     f"gunicorn did not answer:\n{log.read_text(errors='replace')}"
@@ -109,7 +80,7 @@ def served(env: Mapping[str, str], log: Path) -> Iterator[Served]:
             time.sleep(0.2)
         yield Served(port, process.pid)
     finally:
-        _stop(process)
+        stop_group(process)
 
 
 def _stat(pid: int) -> list[str]:

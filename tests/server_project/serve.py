@@ -7,9 +7,6 @@ the process group it started (gunicorn's master and worker), SIGKILL if that is 
 
 from __future__ import annotations
 
-import http.client
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,12 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from testsupport.processes import answers, stop_group
 from testsupport.redis_server import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_MODULE = "tests.server_project.settings"
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
 START_ATTEMPTS = 3
 
 GUNICORN_THREADS = 16
@@ -66,28 +63,6 @@ def command(kind: str, port: int) -> list[str]:
     raise ValueError(f"unknown server kind {kind!r}")
 
 
-def _answers(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/page/")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_TIMEOUT)
-
-
 def _start(kind: str, env: Mapping[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     with log.open("ab") as sink:
@@ -100,9 +75,9 @@ def _start(kind: str, env: Mapping[str, str], log: Path) -> tuple[subprocess.Pop
             start_new_session=True,
         )
     deadline = time.monotonic() + START_TIMEOUT
-    while not _answers(port):
+    while not answers(port, "/page/", timeout=2):
         if process.poll() is not None or time.monotonic() > deadline:
-            _stop(process)
+            stop_group(process)
             raise ServerDidNotStart(f"{kind} server on port {port} did not answer")
         time.sleep(0.1)
     return process, port
@@ -124,4 +99,4 @@ def served(kind: str, env: Mapping[str, str], log: Path) -> Iterator[Served]:
     try:
         yield Served(kind, "127.0.0.1", port, log)
     finally:
-        _stop(process)
+        stop_group(process)
